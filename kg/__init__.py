@@ -1,0 +1,23 @@
+"""kg: Chinese political and labour-policy texts in, a typed knowledge graph with evidence out.
+
+    import kg
+    G = kg.build(["corpus/"])      # an nx.MultiDiGraph
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import networkx as nx
+
+__version__ = "0.1.0"
+__all__ = ["build", "__version__"]
+
+
+def build(inputs: Iterable[str] | str, **options) -> nx.MultiDiGraph:
+    """Build the graph of `inputs` (files and folders); unreadable files are skipped."""
+    from .pipeline import run_build
+
+    if isinstance(inputs, str):
+        inputs = [inputs]
+    return run_build(list(inputs), **options).graph

@@ -1,0 +1,36 @@
+"""Stable ASCII identifiers for entities.
+
+An id depends only on the canonical Chinese label (or a lexicon's explicit id), never on
+what else is in the build, so the same entity gets the same id and IRI tomorrow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=65536)
+def node_id(label: str, lexicon_id: str = "") -> str:
+    """`lexicon_id` when the lexicon gives one, else pinyin slug + 6 hex digits of the label's hash.
+
+    The hash keeps homophones (工会 / 公会) apart; the slug keeps ids readable in SPARQL.
+    """
+    if lexicon_id:
+        return lexicon_id
+    syllables = lazy_pinyin(label, style=Style.NORMAL, errors=lambda s: list(s))
+    slug = _NON_ALNUM.sub("-", "".join(syllables).lower()).strip("-")[:40].rstrip("-")
+    digest = hashlib.sha1(label.encode("utf-8")).hexdigest()[:6]
+    return f"{slug}-{digest}" if slug else f"e-{digest}"
+
+
+def doc_slug(doc_id: str) -> str:
+    """ASCII form of a document id, for IRIs (ids are file stems, which may be Chinese)."""
+    if doc_id.isascii() and re.fullmatch(r"[A-Za-z0-9._:-]+", doc_id):
+        return doc_id.replace(":", "-")
+    return node_id(doc_id)
