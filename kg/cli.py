@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="output", help="output folder (default: output/)")
     p.add_argument("--rules", help="rules folder (default: the project's ontology/)")
     p.add_argument("--formats", help="comma-separated subset of: json,ttl,nt,jsonld,html,gexf,graphml")
+    p.add_argument("--base-iri", help="base IRI of entity IRIs in the RDF exports (default: kg.export.rdf's)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_build)
 
@@ -57,7 +58,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     for err in result.errors:
         print(f"kg: skipped {err}", file=sys.stderr)
     G = result.graph
-    written = export_all(G, args.out, formats)
+    options = {"base_iri": args.base_iri} if args.base_iri else {}
+    written = export_all(G, args.out, formats, **options)
     log(args, f"kg: {result.documents} document(s), {G.number_of_nodes()} nodes, "
               f"{G.number_of_edges()} edges in {time.perf_counter() - t0:.1f}s")
     for path in written:
