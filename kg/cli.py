@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -35,10 +36,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--formats", help="comma-separated subset of: json,ttl,nt,jsonld,html,gexf,graphml")
     p.add_argument("--base-iri", help="base IRI of entity IRIs in the RDF exports (default: kg.export.rdf's)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=os.cpu_count() or 1,
+                   help="extraction processes (default: the machine's cores, %(default)s)")
+    p.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="local: a process pool on this machine (default); dask: a dask.distributed cluster")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler to use with --engine dask (default: start a LocalCluster of --jobs workers)")
+    p.add_argument("--cache-dir", help="per-document cache folder (default: OUT/.kgcache)")
+    p.add_argument("--no-cache", action="store_true", help="re-extract every document; read and write no cache")
     p.set_defaults(func=cmd_build)
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def cmd_build(args: argparse.Namespace) -> int:
+    from .cache import CacheError
+    from .engines import EngineError
     from .export import EXPORTERS, export_all
     from .pipeline import run_build
     from .rules import load_rules
@@ -54,13 +75,19 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise UserError(f"{item}: no such file or folder")
     t0 = time.perf_counter()
     rules = load_rules(args.rules)
-    result = run_build(args.inputs, rules=rules, progress=not args.quiet)
+    cache_dir = None if args.no_cache else (args.cache_dir or os.path.join(args.out, ".kgcache"))
+    try:
+        result = run_build(args.inputs, rules=rules, progress=not args.quiet, jobs=args.jobs,
+                           engine=args.engine, scheduler=args.scheduler, cache_dir=cache_dir)
+    except (EngineError, CacheError) as exc:
+        raise UserError(str(exc)) from exc
     for err in result.errors:
         print(f"kg: skipped {err}", file=sys.stderr)
     G = result.graph
     options = {"base_iri": args.base_iri} if args.base_iri else {}
     written = export_all(G, args.out, formats, **options)
-    log(args, f"kg: {result.documents} document(s), {G.number_of_nodes()} nodes, "
+    log(args, f"kg: {result.documents} document(s) ({result.extracted} extracted, {result.cached} from cache; "
+              f"{result.engine}), {G.number_of_nodes()} nodes, "
               f"{G.number_of_edges()} edges in {time.perf_counter() - t0:.1f}s")
     for path in written:
         log(args, f"  wrote {path}")

@@ -1,35 +1,119 @@
-"""Per-document extraction: Document + Rules -> DocResult (pure; safe to run in any process).
+"""Per-document extraction: Document + Rules -> DocResult (pure; safe in any process).
 
-PLACEHOLDER: lexicon look-up only; the full engine (segmentation, patterns, relations,
-implied subjects) replaces the body of `extract` without changing its signature.
+Stages, each in its own module: sentences (kg.sentences) → segmentation (kg.segment) →
+entities (kg.entities) → relations (kg.relations) → resolution of aliases, self-references
+and the speaker (kg.resolve). Heavy per-process state (jieba dictionary, automaton) is
+built once per rules version by `get_context`.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
-from .model import Document, DocResult, EntityInfo
+from .entities import Analysis, EntityFinder, Span, Token
+from .model import Document, DocResult, EntityInfo, Relation
+from .relations import DocState, Found, RelationFinder
+from .resolve import Resolver, byline_relations, heading_cuts, infer_speaker
 from .rules import Rules
+from .segment import Segmenter, get_segmenter
+from .sentences import Sentence, split_sentences
 
-_SENT = re.compile(r"[^。！？；\n]+[。！？；]?")
+
+@dataclass
+class Context:
+    segmenter: Segmenter
+    entities: EntityFinder
+    relations: RelationFinder
+
+
+_CONTEXTS: dict[str, Context] = {}
+
+
+def get_context(rules: Rules) -> Context:
+    """Build (once per process and rules version) the segmenter, automaton and tables."""
+    ctx = _CONTEXTS.get(rules.version)
+    if ctx is None:
+        ctx = _CONTEXTS[rules.version] = Context(get_segmenter(rules), EntityFinder(rules), RelationFinder(rules))
+    return ctx
+
+
+def warm_up(rules: Rules) -> None:
+    """Pay the start-up cost (jieba dictionary, automaton) now, e.g. in a worker initializer."""
+    get_context(rules)
+
+
+def analyse(doc: Document, rules: Rules) -> tuple[list[Sentence], list[Analysis]]:
+    """Sentences (run-on headings cut) and their chunk analyses."""
+    ctx = get_context(rules)
+    text = doc.text
+    sentences: list[Sentence] = []
+    analyses: list[Analysis] = []
+    for sent in split_sentences(text, doc.meta_spans):
+        if sent.meta:
+            sentences.append(sent)
+            analyses.append(Analysis([], []))
+            continue
+        sub = text[sent.start:sent.end]
+        tokens = [Token(a, b, sub[a:b]) for a, b in ctx.segmenter.tokens(sub)]
+        an = ctx.entities.analyse(sub, sent.start, tokens)
+        for piece, part in heading_cuts(text, sent, an, rules):
+            sentences.append(piece)
+            analyses.append(part)
+    return sentences, analyses
 
 
 def extract(doc: Document, rules: Rules) -> DocResult:
-    sentences = [(m.start(), m.end()) for m in _SENT.finditer(doc.text) if m.group().strip()]
+    ctx = get_context(rules)
+    text = doc.text
+    sentences, analyses = analyse(doc, rules)
+    resolver = Resolver(doc, rules, ctx.entities)
+    speaker = infer_speaker(doc, sentences, analyses, resolver)
+    state = DocState(speaker=speaker)
+    found: list[Found] = []
+    mentions: list[tuple[Span, int]] = []
+    for si, (sent, an) in enumerate(zip(sentences, analyses)):
+        if sent.meta:
+            continue
+        for ch in an.chunks:
+            mentions += [(sp, si) for sp in ch.spans if sp.type]
+            for sp in ch.spans:
+                for iss in sp.issuers:
+                    found.append(Found(iss, "issues", sp, si))
+        found += ctx.relations.sentence(text, sent.start, sent.end, si, an, state, sent.paragraph)
+    found += ctx.relations.from_names(mentions)
+    meta_mentions, meta_found = byline_relations(doc, sentences, resolver)
+    mentions += meta_mentions
+    found += meta_found
+    if speaker is not None and speaker.start == speaker.end:
+        mentions.append((speaker, -1))
+
     entities: dict[str, EntityInfo] = {}
-    index = rules.surface_index
-    for si, (a, b) in enumerate(sentences):
-        text = doc.text[a:b]
-        for form, entry in index.items():
-            pos = text.find(form)
-            while pos >= 0:
-                info = entities.setdefault(entry.name, EntityInfo(type=entry.type, label_en=entry.label_en,
-                                                                  lexicon_id=entry.id,
-                                                                  first=(si, a + pos, a + pos + len(form))))
-                info.mentions += 1
-                if form != entry.name:
-                    info.aliases.add(form)
-                pos = text.find(form, pos + len(form))
-    return DocResult(doc_id=doc.id, path=doc.path, meta=dict(doc.meta), chars=len(doc.text),
-                     sentences=sentences, sentence_texts=[doc.text[a:b] for a, b in sentences],
-                     entities=entities, relations=[])
+    for sp, si in mentions:
+        name = resolver.canonical(sp)
+        if not name:
+            continue
+        info = entities.get(name)
+        if info is None:
+            info = entities[name] = EntityInfo(type=resolver.type_of(sp, name), label_en=resolver.label_en(sp, name),
+                                               lexicon_id=resolver.lexicon_id(sp, name),
+                                               first=(max(si, 0), sp.start, sp.end))
+        if si >= 0:
+            info.mentions += 1
+        info.aliases |= resolver.aliases(sp, name)
+    relations: dict[tuple[str, str, str], Relation] = {}
+    for f in found:
+        s, o = resolver.canonical(f.s), resolver.canonical(f.o)
+        if not s or not o or s == o or s not in entities or o not in entities:
+            continue
+        relations.setdefault((s, f.p, o, f.sentence), Relation(s, f.p, o, f.sentence))
+    spans = [(s.start, s.end) for s in sentences]
+    return DocResult(
+        doc_id=doc.id,
+        path=doc.path,
+        meta=dict(doc.meta),
+        chars=len(text),
+        sentences=spans,
+        sentence_texts=[text[a:b] for a, b in spans],
+        entities=entities,
+        relations=sorted(relations.values(), key=lambda r: (r.sentence, r.s, r.p, r.o)),
+    )

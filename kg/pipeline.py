@@ -1,28 +1,80 @@
-"""The build: load corpus -> extract each document -> merge into a graph.
+"""The build: load corpus -> extract each document -> merge into a graph, one batch at a time.
 
-The orchestration (parallel processes, streaming batches, cache, Dask) lives here; the
-per-document work is `kg.extract.extract`, a pure function of (Document, Rules).
+Documents stream from `kg.corpus.iter_documents`: each is looked up in the cache, misses are
+grouped into batches of about `batch_chars` characters for the engine (kg.engines), and results
+are merged into the GraphBuilder in input order as soon as they are ready. Only a bounded window
+of documents is ever held (a few batches per worker), so memory grows with the graph, not with
+the corpus. Merging in input order makes the output independent of the engine, the number of
+workers and which results came from the cache.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
+import sys
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
+from .cache import DocCache, store
 from .corpus import iter_documents
-from .extract import extract
+from .engines import Engine, make_engine
 from .graph import GraphBuilder
-from .model import LoadError
+from .model import Document, DocResult, LoadError
 from .rules import Rules, load_rules
+
+BATCH_CHARS = 200_000  # ~0.5-1 s of extraction: long enough to amortise a round trip, short enough to balance
+BATCH_DOCS = 256
 
 
 @dataclass
 class BuildResult:
     graph: nx.MultiDiGraph
-    errors: list[LoadError] = field(default_factory=list)
-    documents: int = 0
+    errors: list[LoadError] = field(default_factory=list)  # unreadable files and failed extractions
+    documents: int = 0  # documents in the graph
+    extracted: int = 0  # of which extracted by this build (the rest came from the cache)
+    cached: int = 0
+    engine: str = "in-process"
+
+
+class _Batch:
+    """Cache misses sent to the engine together; `results` is filled when first needed."""
+
+    __slots__ = ("docs", "paths", "chars", "future", "results")
+
+    def __init__(self) -> None:
+        self.docs: list[Document] = []
+        self.paths: list[str] = []
+        self.chars = 0
+        self.future: Any = None
+        self.results: list[Any] | None = None
+
+
+class _Progress:
+    """Documents and characters done, on stderr (tqdm); a no-op when hidden."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.bar = None
+        self.docs = 0
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(desc="kg build: 0 docs", unit="char", unit_scale=True, file=sys.stderr,
+                            mininterval=0.5, bar_format="{desc}, {n_fmt} chars [{elapsed}, {rate_fmt}]")
+
+    def update(self, chars: int) -> None:
+        self.docs += 1
+        if self.bar is not None:
+            self.bar.set_description_str(f"kg build: {self.docs:,} docs", refresh=False)
+            self.bar.update(chars)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def run_build(
@@ -30,17 +82,136 @@ def run_build(
     *,
     rules: Rules | None = None,
     progress: bool = False,
+    jobs: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    batch_chars: int = BATCH_CHARS,
 ) -> BuildResult:
+    """Build the graph of `inputs`.
+
+    jobs: worker processes (default: the machine's cores; 1 extracts in this process).
+    engine: "local" (processes) or "dask" (a dask.distributed cluster at `scheduler`, or a LocalCluster).
+    cache_dir: per-document cache folder (kg.cache); None builds without a cache.
+    """
     rules = rules or load_rules()
-    builder = GraphBuilder()
-    errors: list[LoadError] = []
-    n = 0
-    for item in iter_documents(inputs):
+    cache = DocCache(cache_dir, rules.version) if cache_dir is not None else None
+    eng = make_engine(engine, rules, jobs, scheduler, batch_chars)
+    bar = _Progress(progress)
+    try:
+        result = _Build(rules, eng, cache, bar, batch_chars).run(iter_documents(inputs))
+    finally:
+        bar.close()
+        eng.close()
+    if cache is not None:
+        cache.prune()
+    return result
+
+
+class _Build:
+    """One streaming build: a window of documents in input order, some waiting on the engine."""
+
+    def __init__(self, rules: Rules, engine: Engine, cache: DocCache | None, bar: _Progress,
+                 batch_chars: int) -> None:
+        self.rules = rules
+        self.engine = engine
+        self.cache = cache
+        self.bar = bar
+        self.batch_chars = batch_chars
+        self.builder = GraphBuilder()
+        self.result = BuildResult(nx.MultiDiGraph())
+        # (item, batch, index, chars): item is a LoadError or DocResult ready to merge, or a
+        # Document whose outcome is batch.results[index].
+        self.window: deque[tuple[Any, _Batch | None, int, int]] = deque()
+        self.window_chars = 0
+        self.open = _Batch()
+        self.in_flight = 0
+        # Bound on what is held: the batches in flight plus two more batches' worth.
+        self.max_docs = (engine.slots + 2) * BATCH_DOCS
+        self.max_chars = (engine.slots + 2) * batch_chars
+
+    def run(self, items: Iterable[Document | LoadError]) -> BuildResult:
+        for item in items:
+            self._add(item)
+            self._drain()
+            while (self.in_flight > self.engine.slots or len(self.window) > self.max_docs
+                   or self.window_chars > self.max_chars):
+                self._merge_head()
+        self._dispatch()
+        while self.window:
+            self._merge_head()
+        res = self.result
+        res.graph = self.builder.graph()
+        res.graph.graph["rules_version"] = self.rules.version
+        res.engine = self.engine.name
+        return res
+
+    def _add(self, item: Document | LoadError) -> None:
         if isinstance(item, LoadError):
-            errors.append(item)
-            continue
-        builder.add(extract(item, rules))
-        n += 1
-    G = builder.graph()
-    G.graph["rules_version"] = rules.version
-    return BuildResult(G, errors, n)
+            self.window.append((item, None, 0, 0))
+            return
+        chars = len(item.text)
+        self.window_chars += chars
+        if self.cache is not None:
+            key = self.cache.key(item)
+            hit = self.cache.load(item, key)
+            if hit is not None:
+                self.result.cached += 1
+                self.window.append((hit, None, 0, chars))
+                return
+            self.open.paths.append(self.cache.path(key))
+        batch = self.open
+        self.window.append((item, batch, len(batch.docs), chars))
+        batch.docs.append(item)
+        batch.chars += chars
+        if batch.chars >= self.batch_chars or len(batch.docs) >= BATCH_DOCS:
+            self._dispatch()
+
+    def _dispatch(self) -> None:
+        batch = self.open
+        if not batch.docs:
+            return
+        paths = batch.paths if self.cache is not None and self.engine.writes_cache else None
+        batch.future = self.engine.submit(batch.docs, paths)
+        batch.docs = []  # the window still holds each document until it is merged
+        self.in_flight += 1
+        self.open = _Batch()
+
+    def _drain(self) -> None:
+        """Merge what is ready at the head of the window, without waiting."""
+        while self.window:
+            batch = self.window[0][1]
+            if batch is not None and batch.results is None and (batch.future is None or not batch.future.done()):
+                return
+            self._merge_head()
+
+    def _merge_head(self) -> None:
+        """Merge the oldest document, waiting for its batch if need be."""
+        item, batch, i, chars = self.window.popleft()
+        self.window_chars -= chars
+        if batch is not None:
+            if batch.future is None:  # its batch is still filling: send it now
+                self._dispatch()
+            if batch.results is None:
+                batch.results = batch.future.result()
+                batch.future = None
+                self.in_flight -= 1
+            item = self._outcome(item, batch, i)
+        if isinstance(item, LoadError):
+            self.result.errors.append(item)
+            return
+        self.builder.add(item)
+        self.result.documents += 1
+        self.bar.update(chars)
+
+    def _outcome(self, doc: Document, batch: _Batch, i: int) -> DocResult | LoadError:
+        out = batch.results[i]
+        batch.results[i] = None  # release it as soon as it is merged
+        if isinstance(out, str):
+            return LoadError(doc.path, f"document {doc.id!r}: {out}")
+        self.result.extracted += 1
+        if isinstance(out, bytes):
+            if self.cache is not None and not self.engine.writes_cache:
+                store(batch.paths[i], out)
+            return pickle.loads(out)
+        return out

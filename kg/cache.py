@@ -1,0 +1,135 @@
+"""Per-document cache of extraction results, so a rebuild re-extracts only what changed.
+
+An entry is one pickled `DocResult` under `ROOT/<generation>/<key[:2]>/<key>.pkl`:
+
+- the *generation* hashes what makes every result stale at once: the rules version (a hash of
+  every rule file), the package version and the source of the extraction modules (so editing
+  the extractor in a checkout does not serve results the new code would not produce);
+- the *key* hashes the generation, the document id and everything else the loader put in the
+  `Document` except its path, so moving a folder keeps its entries.
+
+Writes are atomic (temporary file + rename) and reads are distrustful: an entry that does not
+unpickle into the right `DocResult` counts as a miss and is overwritten, never an error. Entries
+are pickles, so a cache folder is as trusted as the code: do not point `--cache-dir` at files
+from someone else. After a successful build the other generations' folders are deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import re
+import shutil
+from dataclasses import fields
+from functools import lru_cache
+from pathlib import Path
+
+from . import __version__
+from .atomic import atomic_write_bytes
+from .model import Document, DocResult
+
+PROTOCOL = pickle.HIGHEST_PROTOCOL
+_GENERATION = re.compile(r"[0-9a-f]{16}")
+_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# kg per-document extraction cache (safe to delete)\n"
+
+
+# Modules that only orchestrate, merge or write results: editing them leaves every DocResult valid.
+# Any other module of the package (the extractor and whatever it imports) is hashed.
+# (The loader is left out too: whatever it puts in a Document is part of the entry's key.)
+NOT_EXTRACTION = frozenset({"__main__", "atomic", "cache", "cli", "corpus", "engines", "evaluate", "export", "graph",
+                            "ids", "pipeline", "query", "serve", "validate", "view"})
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of the extraction code (kg/*.py but NOT_EXTRACTION): results of other code are stale."""
+    package = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        if Path(path.relative_to(package).parts[0]).stem in NOT_EXTRACTION:
+            continue
+        h.update(path.relative_to(package).as_posix().encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def generation(rules_version: str) -> str:
+    """What every entry of one build shares: rules, package version and code."""
+    text = f"{rules_version}\0{__version__}\0{code_fingerprint()}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _encode(value: object) -> bytes:
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr).encode("utf-8", "surrogatepass")
+
+
+def content_key(doc: Document, gen: str) -> str:
+    """sha256 of the generation and every field of `doc` but its path (length-prefixed, unambiguous)."""
+    h = hashlib.sha256(gen.encode())
+    for f in fields(doc):
+        if f.name == "path":
+            continue
+        data = _encode(getattr(doc, f.name))
+        h.update(f"\0{f.name}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+class CacheError(OSError):
+    """The cache folder cannot be created or written: a message for the user."""
+
+
+class DocCache:
+    """The cache folder of one build (one rules version)."""
+
+    def __init__(self, root: str | os.PathLike[str], rules_version: str) -> None:
+        self.root = Path(root)
+        self.generation = generation(rules_version)
+        self.dir = self.root / self.generation
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            tag = self.root / "CACHEDIR.TAG"  # backup tools skip folders tagged like this
+            if not tag.exists():
+                atomic_write_bytes(tag, _TAG.encode())
+        except OSError as exc:
+            raise CacheError(f"cannot use the cache folder {self.root}: {exc.strerror or exc}; "
+                             "pass --cache-dir DIR or --no-cache") from exc
+
+    def key(self, doc: Document) -> str:
+        return content_key(doc, self.generation)
+
+    def path(self, key: str) -> str:
+        return os.path.join(self.dir, key[:2], f"{key}.pkl")
+
+    def load(self, doc: Document, key: str) -> DocResult | None:
+        """The cached result of `doc`, or None when absent or unusable (then it is re-extracted)."""
+        try:
+            with open(self.path(key), "rb") as fh:
+                result = pickle.load(fh)
+        except FileNotFoundError:
+            return None
+        except Exception:  # truncated, corrupt, or pickled by incompatible code: rebuild it
+            return None
+        if not isinstance(result, DocResult) or result.doc_id != doc.id:
+            return None
+        result.path = doc.path  # the key ignores the path: report where the document is now
+        return result
+
+    def prune(self) -> None:
+        """Delete other generations' entries: they can never be hit again by these rules and code."""
+        for entry in self.root.iterdir():
+            if entry.name != self.generation and entry.is_dir() and _GENERATION.fullmatch(entry.name):
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def store(path: str, data: bytes) -> None:
+    """Write one pickled entry atomically; a cache that cannot be written only costs speed."""
+    try:
+        atomic_write_bytes(path, data)
+    except OSError:
+        pass

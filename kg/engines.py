@@ -1,0 +1,246 @@
+"""Where per-document extraction runs: in this process, in a process pool, or on a Dask cluster.
+
+Every engine takes a batch of Documents and returns, per document, either the `DocResult`
+(pickled when it crossed a process boundary) or a one-line error string, so a document whose
+extraction raises is reported and skipped instead of ending the build. The pipeline merges the
+results in input order, which is why the engine never changes the output.
+
+Workers do not receive `Rules` objects: they get a small `RulesSpec` (folder, version) and load
+the rules once per process (`worker_rules`), then call `kg.extract.warm_up(rules)` if the
+extractor provides it, so segmenter start-up happens once per worker, not per task.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import tempfile
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .cache import PROTOCOL, code_fingerprint, store
+from .model import Document, DocResult
+from .rules import Rules, RulesError, load_rules
+
+# One batch item: the result itself (same process), its pickle (another process), or an error line.
+Outcome = DocResult | bytes | str
+
+
+class EngineError(RuntimeError):
+    """The engine cannot run (Dask missing, scheduler unreachable): a message for the user."""
+
+
+@dataclass(frozen=True)
+class RulesSpec:
+    """Enough for a worker to load the same rules as the main process, and to check it did."""
+
+    root: str
+    version: str
+    # Set only for Dask: the rule files' bytes and the code fingerprint, for workers on other machines.
+    files: tuple[tuple[str, bytes], ...] = ()
+    code: str = ""
+
+    @classmethod
+    def of(cls, rules: Rules, ship: bool = False) -> RulesSpec:
+        if not ship:
+            return cls(str(rules.root), rules.version)
+        files = tuple((p.relative_to(rules.root).as_posix(), p.read_bytes()) for p in rules.files)
+        return cls(str(rules.root), rules.version, files, code_fingerprint())
+
+
+_RULES: dict[str, Rules] = {}
+_RULES_LOCK = threading.Lock()
+
+
+def worker_rules(spec: RulesSpec) -> Rules:
+    """This process's copy of the rules `spec` names: loaded and warmed up once, then reused."""
+    with _RULES_LOCK:
+        rules = _RULES.get(spec.version)
+        if rules is None:
+            rules = _load(spec)
+            warm_up(rules)
+            _RULES[spec.version] = rules
+        return rules
+
+
+def _load(spec: RulesSpec) -> Rules:
+    if spec.code and spec.code != code_fingerprint():
+        raise EngineError(f"worker runs different kg code ({code_fingerprint()}, expected {spec.code}); "
+                          "install the same kg version on every worker")
+    if Path(spec.root).is_dir():
+        rules = load_rules(spec.root)
+        if rules.version == spec.version:
+            return rules
+    if spec.files:  # a worker on another machine: rebuild the rules folder from the shipped bytes
+        root = Path(tempfile.mkdtemp(prefix=f"kg-rules-{spec.version}-"))
+        for rel, data in spec.files:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_bytes(data)
+        rules = load_rules(root)
+        if rules.version == spec.version:
+            return rules
+    raise RulesError(f"{spec.root}: rules changed during the build (expected version {spec.version}); build again")
+
+
+def warm_up(rules: Rules) -> None:
+    """Do the extractor's one-off start-up (segmenter, dictionaries) before the first batch arrives:
+    its `warm_up(rules)` hook if it has one, else a one-sentence extraction."""
+    from . import extract as extract_module
+
+    hook = getattr(extract_module, "warm_up", None)
+    if callable(hook):
+        hook(rules)
+    else:
+        extract_module.extract(Document(id="kg-warm-up", path="", text="全国总工会召开会议。"), rules)
+
+
+def extract_many(rules: Rules, docs: Sequence[Document], cache_paths: Sequence[str] | None,
+                 pickled: bool) -> list[Outcome]:
+    """Extract each document; write cache entries when given paths; never raise for one document."""
+    from .extract import extract
+
+    out: list[Outcome] = []
+    for i, doc in enumerate(docs):
+        try:
+            result = extract(doc, rules)
+        except Exception as exc:
+            out.append(f"extraction failed ({type(exc).__name__}: {exc})")
+            continue
+        data = pickle.dumps(result, PROTOCOL) if pickled or cache_paths else b""
+        if cache_paths:
+            store(cache_paths[i], data)
+        out.append(data if pickled else result)
+    return out
+
+
+def extract_batch(spec: RulesSpec, docs: Sequence[Document], cache_paths: Sequence[str] | None) -> list[Outcome]:
+    """The task a worker process runs: results come back pickled (bytes cross processes cheaply)."""
+    return extract_many(worker_rules(spec), docs, cache_paths, pickled=True)
+
+
+def _init_worker(spec: RulesSpec) -> None:
+    try:
+        worker_rules(spec)
+    except Exception:  # the first task raises the same error where the pipeline can report it
+        pass
+
+
+class Done:
+    """A finished future, for work done in this process."""
+
+    def __init__(self, value: list[Outcome]) -> None:
+        self._value = value
+
+    def done(self) -> bool:
+        return True
+
+    def result(self) -> list[Outcome]:
+        return self._value
+
+
+class Engine(Protocol):
+    name: str
+    slots: int  # batches worth keeping in flight
+    writes_cache: bool  # False: the pipeline writes the entries of results it receives
+
+    def submit(self, docs: list[Document], cache_paths: list[str] | None) -> Any: ...
+    def close(self) -> None: ...
+
+
+class LocalEngine:
+    """Serial for `jobs=1`; otherwise a process pool that starts once there is more than one
+    batch of work, so small builds and one-document rebuilds skip the pool's start-up."""
+
+    writes_cache = True
+
+    def __init__(self, rules: Rules, jobs: int, batch_chars: int) -> None:
+        self.rules = rules
+        self.jobs = max(1, jobs)
+        self.batch_chars = batch_chars
+        self.slots = 2 * self.jobs
+        self._spec = RulesSpec.of(rules)
+        self._pool: ProcessPoolExecutor | None = None
+        self._submitted = 0  # characters submitted so far
+
+    @property
+    def name(self) -> str:
+        return f"{self.jobs} processes" if self._pool else "in-process"
+
+    def submit(self, docs: list[Document], cache_paths: list[str] | None) -> Future | Done:
+        self._submitted += sum(len(d.text) for d in docs)
+        if self._pool is None and (self.jobs == 1 or self._submitted < self.batch_chars):
+            return Done(extract_many(self.rules, docs, cache_paths, pickled=False))
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=_mp_context(),
+                                             initializer=_init_worker, initargs=(self._spec,))
+        return self._pool.submit(extract_batch, self._spec, docs, cache_paths)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """forkserver where there is one: workers fork from a clean single-threaded server that has
+    already imported the extractor, which is safe with the progress bar's and Dask's threads."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["kg.engines", "kg.extract"])
+    return ctx
+
+
+class DaskEngine:
+    """Extraction on a dask.distributed cluster: the one at `scheduler`, or a LocalCluster of
+    `jobs` single-threaded worker processes. Workers may be on other machines, so they get the
+    rule files' bytes and results come back for the pipeline to cache."""
+
+    writes_cache = False
+
+    def __init__(self, rules: Rules, jobs: int, scheduler: str | None = None) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise EngineError("--engine dask needs dask.distributed: pip install 'kg-labour[dask]'") from exc
+        self._cluster = None
+        try:
+            if scheduler:
+                self._client = Client(scheduler, timeout="20s")
+            else:
+                self._cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
+                                             dashboard_address=None)
+                self._client = Client(self._cluster)
+        except (OSError, TimeoutError) as exc:
+            self.close()
+            raise EngineError(f"cannot reach the Dask scheduler {scheduler or '(local)'}: {exc}") from exc
+        threads = sum(self._client.nthreads().values()) or 1
+        self.slots = 2 * threads
+        self.name = f"dask ({scheduler or f'local cluster, {jobs} workers'})"
+        self._spec = self._client.scatter(RulesSpec.of(rules, ship=True), broadcast=True)
+
+    def submit(self, docs: list[Document], cache_paths: list[str] | None) -> Any:
+        return self._client.submit(extract_batch, self._spec, docs, None, pure=False)
+
+    def close(self) -> None:
+        for part in ("_client", "_cluster"):
+            obj = getattr(self, part, None)
+            if obj is not None:
+                obj.close()
+                setattr(self, part, None)
+
+
+def make_engine(kind: str, rules: Rules, jobs: int | None, scheduler: str | None, batch_chars: int) -> Engine:
+    jobs = jobs or os.cpu_count() or 1
+    if kind == "local":
+        if scheduler:
+            raise EngineError("--scheduler needs --engine dask")
+        return LocalEngine(rules, jobs, batch_chars)
+    if kind == "dask":
+        return DaskEngine(rules, jobs, scheduler)
+    raise EngineError(f"unknown engine {kind!r}; choose local or dask")

@@ -1,0 +1,426 @@
+"""RDF exports of the graph: `graph.ttl` (Turtle), `graph.nt` (N-Triples), `graph.jsonld`.
+
+The model (documented in docs/rdf.md):
+
+* every relation is a plain triple `id:s kg:p id:o`, so simple queries stay simple
+  (`collaboratesWith` is symmetric: both directions are written);
+* the same relation is also reified once as an `rdf:Statement` (`stmt:s.p.o`) carrying
+  `kg:supportCount` and one `prov:wasDerivedFrom` per supporting sentence;
+* a sentence (or mention) is a text span `doc:D#char=start,end` (RFC 5147 fragment): a
+  `prov:Entity` with `prov:wasQuotedFrom doc:D`, `kg:sentence`, `kg:startOffset`,
+  `kg:endOffset`; documents are `foaf:Document`s with Dublin Core metadata;
+* the ontology's axioms (ontology/kg.ttl) are written into every export, so a reasoner or
+  Protégé opening one file sees the classes.
+
+Output is deterministic: triples are generated in a fixed, sorted order and blank nodes (only
+in the ontology's class unions) get fixed labels. pyoxigraph does the Turtle and N-Triples
+serialisation (rdflib is ~30x slower on big graphs); JSON-LD is written here, compacted with
+the same prefixes, one node object per line.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+import weakref
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import networkx as nx
+import pyoxigraph as ox
+
+from ..atomic import atomic_open
+from ..ids import doc_slug
+from ..model import SYMMETRIC_PREDICATES
+from ..vocab import (
+    DCTERMS,
+    FOAF,
+    KG,
+    ONTOLOGY_FILE,
+    ONTOLOGY_IRI,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    VOID,
+    XSD,
+    DataIRIs,
+)
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+# A subject and its (predicate, object) pairs, in output order.
+Group = tuple[ox.NamedNode | ox.BlankNode, list[tuple[ox.NamedNode, Term]]]
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f]")
+_INT = ox.NamedNode(str(XSD.integer))
+_N = ox.NamedNode
+
+# Vocabulary terms used below, made once.
+A = _N(str(RDF.type))
+LABEL, ALT = _N(str(RDFS.label)), _N(str(SKOS.altLabel))
+STATEMENT, SUBJ, PRED, OBJ = (_N(str(RDF[x])) for x in ("Statement", "subject", "predicate", "object"))
+DOCUMENT, ENTITY = _N(str(FOAF.Document)), _N(str(PROV.Entity))
+DERIVED, QUOTED = _N(str(PROV.wasDerivedFrom)), _N(str(PROV.wasQuotedFrom))
+REFERENCED = _N(str(DCTERMS.isReferencedBy))
+SUPPORT, MENTIONS, FIRST = _N(KG["supportCount"]), _N(KG["mentionCount"]), _N(KG["firstMention"])
+SENTENCE, START, END = _N(KG["sentence"]), _N(KG["startOffset"]), _N(KG["endOffset"])
+
+# Document metadata key -> property. Anything else in the metadata is not exported.
+_DOC_TEXT = {
+    "title": DCTERMS.title,
+    "source": DCTERMS.source,
+    "author": DCTERMS.creator,
+    "editor": DCTERMS.contributor,
+    "speaker": KG["speaker"],
+}
+
+
+def _int(n: Any) -> ox.Literal:
+    return ox.Literal(str(int(n)), datatype=_INT)
+
+
+def _text(value: str, default_lang: str | None) -> ox.Literal:
+    """Chinese text is tagged @zh; other text gets `default_lang` (or none)."""
+    lang = "zh" if _CJK.search(value) else default_lang
+    return ox.Literal(value, language=lang) if lang else ox.Literal(value)
+
+
+def _date(value: str) -> ox.Literal:
+    """xsd:date / gYearMonth / gYear when the value is one (also 2021年12月24日), else a string."""
+    v = value.strip()
+    m = re.fullmatch(r"(\d{4})(?:[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?)?月?)?年?", v)
+    if m:
+        y, mo, d = m.groups()
+        try:
+            if d:
+                return ox.Literal(_dt.date(int(y), int(mo), int(d)).isoformat(), datatype=_N(str(XSD.date)))
+            if mo and 1 <= int(mo) <= 12:
+                return ox.Literal(f"{y}-{int(mo):02d}", datatype=_N(str(XSD.gYearMonth)))
+            if not mo:
+                return ox.Literal(y, datatype=_N(str(XSD.gYear)))
+        except ValueError:
+            pass
+    return ox.Literal(v)
+
+
+def _url(value: str) -> ox.NamedNode | ox.Literal:
+    """A URL as an IRI (percent-encoding what an IRI may not contain), else a plain string."""
+    iri = quote(value.strip(), safe=":/?#[]@!$&'()*+,;=%~-._")
+    try:
+        return _N(iri) if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) else ox.Literal(value)
+    except ValueError:
+        return ox.Literal(value)
+
+
+@lru_cache(maxsize=4)
+def _ontology_groups(path: str, mtime_ns: int) -> tuple[Group, ...]:
+    """The ontology's triples grouped by subject, without its owl:Ontology header.
+
+    Blank nodes (class unions) get labels `o1, o2, …` in file order, so bytes are stable.
+    """
+    labels: dict[str, ox.BlankNode] = {}
+
+    def fix(t: Any) -> Any:
+        if isinstance(t, ox.BlankNode):
+            if t.value not in labels:
+                labels[t.value] = ox.BlankNode(f"o{len(labels) + 1}")
+            return labels[t.value]
+        return t
+
+    groups: dict[Any, list[tuple[ox.NamedNode, Term]]] = {}
+    for t in ox.parse(path=path, format=ox.RdfFormat.TURTLE):
+        if t.subject == _N(ONTOLOGY_IRI):
+            continue
+        groups.setdefault(fix(t.subject), []).append((t.predicate, fix(t.object)))
+    return tuple(groups.items())
+
+
+def ontology_groups() -> tuple[Group, ...]:
+    return _ontology_groups(str(ONTOLOGY_FILE), ONTOLOGY_FILE.stat().st_mtime_ns)
+
+
+def _header(iris: DataIRIs, G: nx.MultiDiGraph) -> Group:
+    """The export's own description: an owl:Ontology (for Protégé) and a void:Dataset."""
+    po: list[tuple[ox.NamedNode, Term]] = [
+        (A, _N(str(OWL.Ontology))),
+        (A, _N(str(VOID.Dataset))),
+        (LABEL, ox.Literal("kg-labour knowledge graph", language="en")),
+        (LABEL, ox.Literal("劳动政策知识图谱", language="zh")),
+        (_N(str(DCTERMS.conformsTo)), _N(ONTOLOGY_IRI)),
+        (_N(str(VOID.uriSpace)), ox.Literal(iris.base)),
+        (_N(str(VOID.vocabulary)), _N(str(KG))),
+    ]
+    if G.graph.get("rules_version"):
+        po.append((_N(KG["rulesVersion"]), ox.Literal(str(G.graph["rules_version"]))))
+    return _N(iris.base), po
+
+
+class _Builder:
+    """Turns the NetworkX graph into subject groups, in a fixed order."""
+
+    def __init__(self, G: nx.MultiDiGraph, base_iri: str | None) -> None:
+        self.G = G
+        self.iris = DataIRIs(base_iri)
+        self._nodes: dict[str, ox.NamedNode] = {}
+        self._docs: dict[str, ox.NamedNode] = {}
+        # span IRI -> (sort key, triples); the first writer of a span wins (the order is fixed)
+        self.spans: dict[str, tuple[tuple[str, int, int], list[tuple[ox.NamedNode, Term]]]] = {}
+        self.cited_docs: set[str] = set()
+
+    def node(self, n: str) -> ox.NamedNode:
+        iri = self._nodes.get(n)
+        if iri is None:
+            iri = self._nodes[n] = _N(self.iris.entity(str(n)))
+        return iri
+
+    def doc(self, d: str) -> ox.NamedNode:
+        iri = self._docs.get(d)
+        if iri is None:
+            iri = self._docs[d] = _N(self.iris.document(doc_slug(str(d))))
+        return iri
+
+    def span(self, ev: dict[str, Any]) -> ox.NamedNode:
+        d, start, end = str(ev["doc"]), int(ev["start"]), int(ev["end"])
+        slug = doc_slug(d)
+        iri = self.iris.span(slug, start, end)
+        if iri not in self.spans:
+            self.cited_docs.add(d)
+            self.spans[iri] = ((slug, start, end), [
+                (A, ENTITY),
+                (QUOTED, self.doc(d)),
+                (SENTENCE, ox.Literal(str(ev.get("sentence", "")), language="zh")),
+                (START, _int(start)),
+                (END, _int(end)),
+            ])
+        return _N(iri)
+
+    def documents(self) -> list[Group]:
+        docs: dict[str, dict[str, Any]] = dict(self.G.graph.get("documents") or {})
+        for d in self.cited_docs - set(docs):
+            docs[d] = {}
+        out = []
+        for d in sorted(docs, key=lambda d: (doc_slug(str(d)), str(d))):
+            meta = docs[d] or {}
+            po: list[tuple[ox.NamedNode, Term]] = [
+                (A, DOCUMENT),
+                (_N(str(DCTERMS.identifier)), ox.Literal(str(d))),
+            ]
+            for key, prop in _DOC_TEXT.items():
+                if meta.get(key):
+                    po.append((_N(str(prop)), _text(str(meta[key]), None)))
+            if meta.get("date"):
+                po.append((_N(str(DCTERMS.date)), _date(str(meta["date"]))))
+            if meta.get("url"):
+                po.append((_N(str(FOAF.page)), _url(str(meta["url"]))))
+            if meta.get("path"):
+                po.append((_N(KG["path"]), ox.Literal(str(meta["path"]))))
+            if meta.get("chars") is not None:
+                po.append((_N(KG["charCount"]), _int(meta["chars"])))
+            out.append((self.doc(d), po))
+        return out
+
+    def groups(self) -> Iterator[Group]:
+        G = self.G
+        yield _header(self.iris, G)
+        yield from ontology_groups()
+        # relations: subject -> [(predicate name, object id)], both directions when symmetric
+        out_edges: dict[str, set[tuple[str, str]]] = {}
+        statements = []
+        for s, o, key, data in G.edges(keys=True, data=True):
+            p = str(data.get("predicate", key))
+            out_edges.setdefault(s, set()).add((p, o))
+            if p in SYMMETRIC_PREDICATES:
+                out_edges.setdefault(o, set()).add((p, s))
+            statements.append((str(s), p, str(o), data))
+        entities: list[Group] = []
+        for n in sorted(G.nodes, key=str):
+            a = G.nodes[n]
+            po: list[tuple[ox.NamedNode, Term]] = []
+            if a.get("type"):
+                po.append((A, _N(KG[str(a["type"])])))
+            if a.get("label"):
+                po.append((LABEL, ox.Literal(str(a["label"]), language="zh")))
+            if a.get("label_en"):
+                po.append((LABEL, ox.Literal(str(a["label_en"]), language="en")))
+            for alias in sorted({str(x) for x in a.get("aliases") or ()} - {str(a.get("label"))}):
+                po.append((ALT, _text(alias, "en")))
+            if a.get("mentions") is not None:
+                po.append((MENTIONS, _int(a["mentions"])))
+            for d in sorted({str(d) for d in a.get("docs") or ()}, key=lambda d: (doc_slug(d), d)):
+                po.append((REFERENCED, self.doc(d)))
+                self.cited_docs.add(d)
+            evidence = sorted(a.get("evidence") or (), key=lambda e: (str(e["doc"]), e["start"], e["end"]))
+            for ev in evidence:
+                po.append((FIRST, self.span(ev)))
+            for p, o in sorted(out_edges.get(n, ())):
+                po.append((_N(KG[p]), self.node(o)))
+            entities.append((self.node(n), po))
+        stmt_groups: list[Group] = []
+        for s, p, o, data in sorted(statements, key=lambda t: t[:3]):
+            evidence = sorted(data.get("evidence") or (), key=lambda e: (str(e["doc"]), e["start"], e["end"]))
+            po = [
+                (A, STATEMENT),
+                (SUBJ, self.node(s)),
+                (PRED, _N(KG[p])),
+                (OBJ, self.node(o)),
+                (SUPPORT, _int(data.get("weight", len(evidence)))),
+            ]
+            po.extend((DERIVED, self.span(ev)) for ev in evidence)
+            stmt_groups.append((_N(self.iris.statement(s, p, o)), po))
+        yield from self.documents()
+        yield from entities
+        yield from stmt_groups
+        for iri, (_key, po) in sorted(self.spans.items(), key=lambda kv: kv[1][0]):
+            yield _N(iri), po
+
+
+# One build calls write_turtle, write_ntriples and write_jsonld on the same graph in a row:
+# remember the last result (for that graph object, base IRI and size) instead of redoing it.
+_last: tuple[Any, tuple[Any, ...], list[Group]] | None = None
+
+
+def graph_groups(G: nx.MultiDiGraph, base_iri: str | None = None) -> list[Group]:
+    """The export as (subject, [(predicate, object)]) groups, in output order."""
+    global _last
+    key = (DataIRIs(base_iri).base, G.number_of_nodes(), G.number_of_edges(), len(G.graph.get("documents") or ()),
+           G.graph.get("rules_version"), ONTOLOGY_FILE.stat().st_mtime_ns)
+    if _last is not None and _last[0]() is G and _last[1] == key:
+        return _last[2]
+    groups = list(_Builder(G, base_iri).groups())
+    try:
+        _last = (weakref.ref(G), key, groups)
+    except TypeError:
+        _last = None
+    return groups
+
+
+def triples(groups: Iterable[Group]) -> Iterator[ox.Triple]:
+    for s, po in groups:
+        for p, o in po:
+            yield ox.Triple(s, p, o)
+
+
+def graph_triples(G: nx.MultiDiGraph, base_iri: str | None = None) -> list[ox.Triple]:
+    """Every triple of the export, in output order."""
+    return list(triples(graph_groups(G, base_iri)))
+
+
+def _base_or_user_error(base_iri: str | None) -> DataIRIs:
+    try:
+        return DataIRIs(base_iri)
+    except ValueError as exc:
+        from ..cli import UserError
+
+        raise UserError(str(exc)) from None
+
+
+def turtle_bytes(G: nx.MultiDiGraph, base_iri: str | None = None) -> bytes:
+    iris = _base_or_user_error(base_iri)
+    data = ox.serialize(triples(graph_groups(G, base_iri)), format=ox.RdfFormat.TURTLE, prefixes=iris.prefixes())
+    return _sort_prefix_lines(data)
+
+
+def _sort_prefix_lines(data: bytes) -> bytes:
+    """pyoxigraph writes @prefix lines in an order of its own: sort them by name."""
+    lines = data.split(b"\n", 64)  # the header is a few lines; leave the rest in one piece
+    n = 0
+    while n < len(lines) - 1 and lines[n].startswith(b"@prefix "):
+        n += 1
+    return b"\n".join(sorted(lines[:n]) + lines[n:])
+
+
+def write_turtle(G: nx.MultiDiGraph, path: str | Path, base_iri: str | None = None, **_: Any) -> None:
+    """graph.ttl: Turtle with readable prefixes (kg:, id:, doc:, stmt: and the usual ones)."""
+    data = turtle_bytes(G, base_iri)
+    with atomic_open(path, "wb") as fh:
+        fh.write(data)
+
+
+def write_ntriples(G: nx.MultiDiGraph, path: str | Path, base_iri: str | None = None, **_: Any) -> None:
+    """graph.nt: one triple per line, the fastest format to load (kg query/serve use it)."""
+    _base_or_user_error(base_iri)
+    groups = graph_groups(G, base_iri)
+    with atomic_open(path, "wb") as fh:
+        ox.serialize(triples(groups), fh, format=ox.RdfFormat.N_TRIPLES)
+
+
+# ---------------------------------------------------------------- JSON-LD
+
+def _compactor(prefixes: dict[str, str]) -> Any:
+    ordered = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+    cache: dict[str, str] = {}
+
+    def compact(iri: str) -> str:
+        c = cache.get(iri)
+        if c is None:
+            c = iri
+            for name, ns in ordered:
+                if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
+                    c = f"{name}:{iri[len(ns):]}"
+                    break
+            cache[iri] = c
+        return c
+
+    return compact
+
+
+def _jsonld_node(s: Any, po: list[tuple[ox.NamedNode, Term]], compact: Any) -> dict[str, Any]:
+    node: dict[str, Any] = {"@id": f"_:{s.value}" if isinstance(s, ox.BlankNode) else compact(s.value)}
+    types = [compact(o.value) for p, o in po if p == A and isinstance(o, ox.NamedNode)]
+    if types:
+        node["@type"] = types[0] if len(types) == 1 else types
+    props: dict[str, list[Any]] = {}
+    for p, o in po:
+        if p == A and isinstance(o, ox.NamedNode):
+            continue
+        if isinstance(o, ox.NamedNode):
+            v: Any = {"@id": compact(o.value)}
+        elif isinstance(o, ox.BlankNode):
+            v = {"@id": f"_:{o.value}"}
+        elif o.language:
+            v = {"@value": o.value, "@language": o.language}
+        elif o.datatype == _INT:
+            v = int(o.value)
+        elif o.datatype.value == str(XSD.string):
+            v = o.value
+        else:
+            v = {"@value": o.value, "@type": compact(o.datatype.value)}
+        props.setdefault(compact(p.value), []).append(v)
+    for k, vs in props.items():
+        node[k] = vs[0] if len(vs) == 1 else vs
+    return node
+
+
+def _json_safe(text: str) -> str:
+    """JSON that stays inert inside an HTML <script> block or a JavaScript string."""
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def jsonld_lines(G: nx.MultiDiGraph, base_iri: str | None = None) -> Iterator[str]:
+    """Compacted JSON-LD: the @context of prefixes, then one node object per line."""
+    iris = _base_or_user_error(base_iri)
+    prefixes = iris.prefixes()
+    compact = _compactor(prefixes)
+    merged: dict[Any, list[tuple[ox.NamedNode, Term]]] = {}
+    for s, po in graph_groups(G, base_iri):  # a subject appears once in JSON-LD
+        merged.setdefault(s, []).extend(po)
+    context = json.dumps({"@context": dict(sorted(prefixes.items()))}, ensure_ascii=False)
+    yield context[:-1] + ',\n "@graph": [\n'
+    last = len(merged) - 1
+    for i, (s, po) in enumerate(merged.items()):
+        line = json.dumps(_jsonld_node(s, po, compact), ensure_ascii=False)
+        yield "  " + _json_safe(line) + (",\n" if i < last else "\n")
+    yield " ]\n}\n"
+
+
+def write_jsonld(G: nx.MultiDiGraph, path: str | Path, base_iri: str | None = None, **_: Any) -> None:
+    """graph.jsonld: JSON-LD 1.1, compacted with the Turtle prefixes (parsed by rdflib and pyoxigraph)."""
+    lines = jsonld_lines(G, base_iri)
+    with atomic_open(path, "w") as fh:
+        fh.writelines(lines)

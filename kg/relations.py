@@ -1,0 +1,175 @@
+"""Find relations at clause level: trigger verbs, fixed constructions, and names.
+
+- Verbs (triggers.yaml `verbs`): the clause's agent → each entity in the object slot after the
+  verb; the first of the verb's relations whose type constraints fit is used.
+- Templates (`templates`): 在{A}领导下, 会同{A}, 以{A}为重点, {A}是{B}的重要组成部分, …
+- Names: a programme or body named after a group targets it (农民工入会集中行动 → 农民工);
+  a body named after a larger one is part of it (全国总工会机关 → 全国总工会).
+- Implied subjects: a clause with no agent takes the previous clause's agent; a sentence
+  with none takes the document's speaker (or, with no speaker, the paragraph's last agent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .entities import Analysis, Chunk, Span
+from .rules import Rules
+from .sentences import split_clauses
+
+# Prepositions that make the next noun phrase something other than the clause's agent.
+_NOT_AGENT_BEFORE = ("在", "对", "向", "给", "与", "同", "从", "经", "把", "为", "以", "会同", "联合", "代表", "将",
+                     "关于", "围绕", "按照", "依照", "根据", "通过", "面向", "针对", "和", "及", "或者", "是", "的")
+
+
+@dataclass
+class Found:
+    s: Span
+    p: str
+    o: Span
+    sentence: int
+
+
+@dataclass
+class DocState:
+    """What carries from clause to clause: the last agent, pending 在…领导下 leaders."""
+
+    speaker: Span | None
+    carry: list[Span] = field(default_factory=list)
+    paragraph: int = -1
+
+
+class RelationFinder:
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self.constraints = rules.constraints
+        self.verbs = rules.verbs
+        self.templates = rules.templates
+        self.actor_types = rules.actor_types
+        self.speaker_words = tuple(rules.words("speaker_pronouns"))
+
+    def fits(self, s: Span, p: str, o: Span) -> bool:
+        subj_ok, obj_ok = self.constraints.get(p, (frozenset(), frozenset()))
+        return s.type in subj_ok and o.type in obj_ok and s.name != o.name
+
+    # -- one sentence ----------------------------------------------------------------
+    def sentence(self, text: str, start: int, end: int, si: int, an: Analysis, state: DocState,
+                 paragraph: int) -> list[Found]:
+        out: list[Found] = []
+        if paragraph != state.paragraph:
+            state.paragraph = paragraph
+            state.carry = []
+        if state.speaker is not None:
+            state.carry = [state.speaker]
+        pending_leaders: list[tuple[list[Span], str]] = []
+        pending_approvers: list[Span] = []
+        clauses = split_clauses(text, start, end)
+        for ci, (cs, ce) in enumerate(clauses):
+            chunks = [c for c in an.chunks if cs <= c.start and c.end <= ce]
+            verbs = [v for v in an.verbs if cs <= v[0] and v[1] <= ce]
+            subjects = self._subjects(text, cs, ce, chunks, verbs, state)
+            explicit = bool(subjects)
+            if explicit:
+                for leaders, p in pending_leaders:
+                    out += [Found(a, p, b, si) for a in leaders for b in subjects if self.fits(a, p, b)]
+                pending_leaders = []
+                state.carry = subjects
+            agents = subjects or state.carry
+            verb_objects: list[Span] = []
+            for vi, (vs, ve, word) in enumerate(verbs):
+                stop = verbs[vi + 1][0] if vi + 1 < len(verbs) else ce
+                objects = [c for c in chunks if vs < c.start and c.end <= stop and c.main is not None]
+                for ch in objects:
+                    obj = ch.main
+                    assert obj is not None
+                    preds = self.verbs.get(word, ())
+                    if ch.quote_only and preds:
+                        obj.type = _coerce(self.constraints[preds[0]][1])
+                    for p in preds:
+                        if any(self.fits(a, p, obj) for a in agents) or (not agents and obj.type in self.constraints[p][1]):
+                            out += [Found(a, p, obj, si) for a in agents if self.fits(a, p, obj)]
+                            if p in ("issues", "launches"):
+                                verb_objects.append(obj)
+                            break
+            for approver in pending_approvers:
+                out += [Found(approver, "approves", o, si) for o in verb_objects if self.fits(approver, "approves", o)]
+            if verb_objects:
+                pending_approvers = []
+            out += self._templates(text, cs, ce, chunks, agents, si, pending_leaders, pending_approvers)
+        return out
+
+    def _subjects(self, text: str, cs: int, ce: int, chunks: list[Chunk], verbs, state: DocState) -> list[Span]:
+        """Actors before the clause's first verb, not governed by a preposition; 我们 = speaker."""
+        first_verb = verbs[0][0] if verbs else ce
+        head = text[cs:first_verb]
+        if state.speaker is not None and any(w in head for w in self.speaker_words):
+            return [state.speaker]
+        found: list[Span] = []
+        list_id = None
+        for ch in chunks:
+            if ch.start >= first_verb or ch.main is None or ch.main.type not in self.actor_types:
+                continue
+            before = text[cs:ch.start].rstrip()
+            if list_id is None:
+                if before.endswith(_NOT_AGENT_BEFORE) or "、" in before[-1:]:
+                    continue
+                list_id = ch.list_id
+            elif ch.list_id != list_id and not before.endswith(("和", "及", "与", "、", "以及")):
+                break
+            found.append(ch.main)
+        return found
+
+    def _templates(self, text, cs, ce, chunks, agents, si, pending_leaders, pending_approvers) -> list[Found]:
+        out: list[Found] = []
+        clause = text[cs:ce]
+        for t in self.templates:
+            for m in t.regex.finditer(clause):
+                slots = {name: self._slot(chunks, cs + m.start(name), cs + m.end(name))
+                         for name in ("A", "B") if name in t.regex.groupindex and m.group(name) is not None}
+                subj = self._role(t.s, slots, agents)
+                if t.o == "NEXT_SUBJECT":
+                    pending_leaders.append((subj, t.p))
+                    continue
+                if t.o == "OBJECT":
+                    pending_approvers.extend(subj)
+                    continue
+                obj = self._role(t.o, slots, agents)
+                out += [Found(a, t.p, b, si) for a in subj for b in obj if self.fits(a, t.p, b)]
+        return out
+
+    @staticmethod
+    def _role(role: str, slots: dict[str, list[Span]], agents: list[Span]) -> list[Span]:
+        return list(agents) if role == "SUBJECT" else slots.get(role, [])
+
+    @staticmethod
+    def _slot(chunks: list[Chunk], a: int, b: int) -> list[Span]:
+        """Entities inside a template slot: chunk mains first, else any mention inside."""
+        mains = [c.main for c in chunks if c.main is not None and a <= c.main.start and c.main.end <= b]
+        if mains:
+            return mains
+        return [s for c in chunks for s in c.spans if a <= s.start and s.end <= b]
+
+    # -- names -------------------------------------------------------------------------
+    def from_names(self, spans: list[tuple[Span, int]]) -> list[Found]:
+        """targets from a group named inside a programme/body; partOf from a body's name."""
+        out: list[Found] = []
+        for sp, si in spans:
+            if sp.source == "lexicon" and sp.type not in ("Program", "Organization", "Union"):
+                continue
+            inner = [o for o, _ in spans if o is not sp and sp.start <= o.start and o.end <= sp.end
+                     and (o.end - o.start) < (sp.end - sp.start)]
+            for o in inner:
+                if o.type == "WorkerGroup" and sp.type in ("Program", "Organization", "Union") and o.start > sp.start - 1:
+                    if self.fits(sp, "targets", o):
+                        out.append(Found(sp, "targets", o, si))
+                elif (o.start == sp.start and o.type in self.actor_types and sp.type in ("Union", "Organization", "StateBody")
+                      and self.fits(sp, "partOf", o)):
+                    out.append(Found(sp, "partOf", o, si))
+        return out
+
+
+def _coerce(types: frozenset[str]) -> str:
+    for t in ("Program", "Concept", "Policy", "Event"):
+        if t in types:
+            return t
+    return sorted(types)[0]

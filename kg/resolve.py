@@ -1,0 +1,199 @@
+"""Resolution: canonical names, self-references, the document's speaker, bylines, headings.
+
+- Every alias resolves to its lexicon entry's canonical name (中华全国总工会 → 全国总工会,
+  总书记 → 习近平 where the lexicon says so).
+- 本法 / 本条例 … resolve to the document's own title when that title names a Policy.
+- The speaker (for implied subjects): front matter `speaker:`, else the organisation in an
+  author's byline (全国总工会党组书记… 陈刚 → 全国总工会).
+- A run-on heading glued to the next sentence is cut before the new sentence's agent.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .entities import Analysis, EntityFinder, Span, clean_name
+from .model import Document
+from .relations import Found
+from .rules import Rules
+from .sentences import Sentence
+
+_CJK_NAME = re.compile(r"^[\u3400-\u9fff·]{2,4}$")
+_FUNCTION_CHARS = set("的和与及在对把向给同为由将让使从以经、，。；：“”《》（）")
+_MIN_HEADING = 10
+
+
+class Resolver:
+    def __init__(self, doc: Document, rules: Rules, finder: EntityFinder) -> None:
+        self.index = rules.surface_index
+        self.finder = finder
+        self.self_refs = rules.words("self_references")
+        self.title = self._title(doc)
+
+    def _title(self, doc: Document) -> str:
+        """The document's own name, when it is a Policy (a law, regulation, opinion …)."""
+        title = doc.meta.get("title") or ""
+        first = doc.text.lstrip().split("\n", 1)[0].strip()
+        for cand in (title, first):
+            name = clean_name(cand)
+            if 2 < len(name) <= 40 and self.finder._type_of_name(name) == "Policy":
+                return self.index[name].name if name in self.index else name
+        return ""
+
+    def canonical(self, sp: Span) -> str:
+        if sp.surface in self.self_refs or sp.name in self.self_refs:
+            return self.title
+        name = sp.name
+        if name in self.index:
+            return self.index[name].name
+        return name
+
+    def type_of(self, sp: Span, name: str) -> str:
+        if name in self.index:
+            return self.index[name].type
+        if name == self.title:
+            return "Policy"
+        return sp.type
+
+    def label_en(self, sp: Span, name: str) -> str:
+        return self.index[name].label_en if name in self.index else sp.label_en
+
+    def lexicon_id(self, sp: Span, name: str) -> str:
+        return self.index[name].id if name in self.index else ""
+
+    def aliases(self, sp: Span, name: str) -> set[str]:
+        forms = {clean_name(sp.surface), *(clean_name(a) for a in sp.aliases)}
+        if name in self.index:
+            entry = self.index[name]
+            forms &= {entry.name, *entry.aliases} | {clean_name(sp.surface)}
+        return {f for f in forms if f and f != name}
+
+
+def infer_speaker(doc: Document, sentences: list[Sentence], analyses: list[Analysis],
+                  resolver: Resolver) -> Span | None:
+    """Whom the document speaks for: `speaker:` in front matter, else the author's organisation."""
+    declared = (doc.meta.get("speaker") or "").strip()
+    if declared:
+        return _known(declared, resolver, doc.text)
+    title = doc.meta.get("author_title") or ""
+    if title:
+        for start, end, form in resolver.finder.lexicon_matches(title, set(range(len(title) + 1))):
+            entry = resolver.index[form]
+            if entry.type in resolver.finder.actor_types and entry.type not in ("Person", "WorkerGroup"):
+                return _known(entry.name, resolver, doc.text)
+    return None
+
+
+def _known(name: str, resolver: Resolver, text: str) -> Span:
+    """A span for a name given outside the text (offsets of its first mention, else 0..0)."""
+    entry = resolver.index.get(name)
+    canonical = entry.name if entry else name
+    typ = entry.type if entry else (resolver.finder.suffix_type(name) or "Organization")
+    pos = text.find(name)
+    start, end = (pos, pos + len(name)) if pos >= 0 else (0, 0)
+    return Span(start, end, canonical, typ, "meta", name, (), entry.label_en if entry else "", entry.id if entry else "")
+
+
+def byline_relations(doc: Document, sentences: list[Sentence],
+                     resolver: Resolver) -> tuple[list[tuple[Span, int]], list[Found]]:
+    """Entities and relations from metadata lines: source, editor, and the author's offices."""
+    mentions: list[tuple[Span, int]] = []
+    found: list[Found] = []
+    meta_sents = [(i, s) for i, s in enumerate(sentences) if s.meta]
+    if not meta_sents:
+        return mentions, found
+
+    def locate(value: str) -> tuple[int, int]:
+        for i, s in meta_sents:
+            pos = doc.text.find(value, s.start, s.end)
+            if pos >= 0:
+                return i, pos
+        return -1, -1
+
+    for key, typ in (("source", "Organization"), ("editor", "Person"), ("author", "Person")):
+        value = (doc.meta.get(key) or "").strip()
+        for part in re.split(r"[（）()]", value):
+            part = part.strip()
+            if not part:
+                continue
+            si, pos = locate(part)
+            if si < 0:
+                continue
+            if typ == "Person" and not _CJK_NAME.match(part):
+                continue
+            entry = resolver.index.get(part)
+            sp = Span(pos, pos + len(part), entry.name if entry else part, entry.type if entry else typ, "meta", part)
+            mentions.append((sp, si))
+            if key == "author":
+                found += _offices(doc, sp, si, resolver)
+                mentions += [(f.o, si) for f in found if f.s is sp]
+    return mentions, found
+
+
+def _offices(doc: Document, person: Span, si: int, resolver: Resolver) -> list[Found]:
+    """全国总工会党组书记、副主席 陈刚 → 陈刚 leads 全国总工会党组, 陈刚 partOf 全国总工会."""
+    title = (doc.meta.get("author_title") or "").strip()
+    if not title:
+        return []
+    base = doc.text.find(title)
+    matches = resolver.finder.lexicon_matches(title, set(range(len(title) + 1)))
+    orgs = [(s, e, f) for s, e, f in matches if resolver.index[f].type in resolver.finder.actor_types
+            and resolver.index[f].type not in ("Person", "WorkerGroup")]
+    if not orgs:
+        return []
+    s, e, form = orgs[0]
+    entry = resolver.index[form]
+    org = Span(base + s if base >= 0 else 0, base + e if base >= 0 else 0, entry.name, entry.type, "meta", form,
+               (), entry.label_en, entry.id)
+    leading = resolver.finder.rules.words("leading_offices")
+    out: list[Found] = []
+    part_of_done = False
+    for office in title[e:].split("、"):
+        office = office.strip()
+        body = next((b for b in ("党组", "党委") if office.startswith(b) and len(office) > len(b)), "")
+        if body:
+            sub = Span(org.start, org.end, entry.name + body, "PartyBody", "meta", form + body)
+            rest = office[len(body):]
+            out.append(Found(person, "leads" if rest in leading else "partOf", sub, si))
+        elif office in leading:
+            out.append(Found(person, "leads", org, si))
+        elif not part_of_done:
+            out.append(Found(person, "partOf", org, si))
+            part_of_done = True
+    return out
+
+
+def heading_cuts(text: str, sent: Sentence, an: Analysis, rules: Rules) -> list[tuple[Sentence, Analysis]]:
+    """Cut a sentence where a run-on heading ends: before an agent (or 我们) that starts a
+    new sentence with no punctuation before it."""
+    actor_types = rules.actor_types
+    pronouns = tuple(rules.words("speaker_pronouns"))
+    verb_starts = {v[0] for v in an.verbs}
+    verb_ends = {v[1] for v in an.verbs}
+    cuts: list[int] = []
+    candidates = [c.start for c in an.chunks if c.main is not None and c.main.type in actor_types
+                  and c.main.start == c.start]
+    for w in pronouns:
+        candidates += [m.start() + sent.start for m in re.finditer(re.escape(w), text[sent.start:sent.end])]
+    for p in sorted(set(candidates)):
+        clause_start = max(text.rfind(ch, sent.start, p) for ch in "，；：。")
+        clause_start = sent.start if clause_start < sent.start else clause_start + 1
+        if p - clause_start < _MIN_HEADING or p in verb_ends:
+            continue
+        before = text[p - 1]
+        if before in _FUNCTION_CHARS or not ("\u3400" <= before <= "\u9fff"):
+            continue
+        chunk = next((c for c in an.chunks if c.start == p), None)
+        after = chunk.end if chunk else p + 2
+        if not any(0 <= v - after <= 4 for v in verb_starts) and not text.startswith(pronouns, p):
+            continue
+        cuts.append(p)
+    if not cuts:
+        return [(sent, an)]
+    out = []
+    bounds = [sent.start, *cuts, sent.end]
+    for a, b in zip(bounds, bounds[1:]):
+        piece = Sentence(a, b, sent.paragraph, False)
+        part = Analysis([c for c in an.chunks if a <= c.start < b], [v for v in an.verbs if a <= v[0] < b])
+        out.append((piece, part))
+    return out

@@ -1,0 +1,82 @@
+"""Sentences and clauses.
+
+Sentences end at 。！？； and line breaks (never inside “…” or 《…》); clauses at ，、： too.
+Run-on headings — a heading glued to the next sentence with no punctuation, common in
+articles pasted from the web — are cut later, once entities are known (see
+`heading_cuts`).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+SENTENCE_END = set("。！？；!?;")
+CLAUSE_END = SENTENCE_END | set("，：,:")
+_OPEN = {"“": "”", "《": "》", "「": "」", "（": "）", "(": ")"}
+
+
+@dataclass
+class Sentence:
+    start: int
+    end: int
+    paragraph: int  # index of the line it sits on: implied subjects do not cross paragraphs
+    meta: bool = False  # a byline or other metadata span, not content
+
+
+def _spans(text: str, start: int, end: int, stops: set[str]) -> list[tuple[int, int]]:
+    """Split text[start:end] after each stop character outside quotes and brackets."""
+    out = []
+    depth: list[str] = []
+    s = start
+    for i in range(start, end):
+        ch = text[i]
+        if depth and ch == depth[-1]:
+            depth.pop()
+        elif ch in _OPEN and len(depth) < 4:
+            depth.append(_OPEN[ch])
+        elif ch == "\n":
+            depth.clear()
+            if i > s:
+                out.append((s, i))
+            s = i + 1
+        elif ch in stops and not depth:
+            out.append((s, i + 1))
+            s = i + 1
+    if s < end:
+        out.append((s, end))
+    return [(a, b) for a, b in (_trim(text, a, b) for a, b in out) if b > a]
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def split_sentences(text: str, meta_spans: list[tuple[int, int, str]] | None = None) -> list[Sentence]:
+    """Sentences of the document, with metadata spans (bylines) as sentences of their own."""
+    cuts = sorted((a, b) for a, b, _ in (meta_spans or []) if b > a)
+    pieces: list[tuple[int, int, bool]] = []
+    pos = 0
+    for a, b in cuts:
+        if a > pos:
+            pieces.append((pos, a, False))
+        pieces.append((max(a, pos), b, True))
+        pos = max(pos, b)
+    if pos < len(text):
+        pieces.append((pos, len(text), False))
+    out: list[Sentence] = []
+    line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    for a, b, is_meta in pieces:
+        for s, e in ([_trim(text, a, b)] if is_meta else _spans(text, a, b, SENTENCE_END)):
+            if e > s:
+                out.append(Sentence(s, e, bisect.bisect_right(line_starts, s) - 1, is_meta))
+    return out
+
+
+def split_clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Clauses of one sentence: cut at ，：； outside quotes and brackets."""
+    return _spans(text, start, end, CLAUSE_END)
