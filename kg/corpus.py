@@ -116,13 +116,14 @@ _BOMS = (
 )
 # Control characters, surrogates and private-use characters: a wrong decoding's fingerprints.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff]")
-# Anything that is not ASCII, CJK (ideographs, punctuation, kana, full-width forms) or the
-# symbols and punctuation Chinese texts use.
-_NOT_CJK_OR_ASCII = re.compile(
-    "[^\t\n\r\f\v\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u2100-\u21ff\u2460-\u24ff\u2500-\u27bf"
-    "\u2e80-\u2fdf\u3000-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe4f"
-    "\uff00-\uffef\U00020000-\U0003134f]"
+# A non-ASCII character that is not CJK (ideographs, punctuation, kana, full-width forms) nor
+# one of the symbols Chinese texts use (·×÷°±§¥, general punctuation, ①, ■, ★, arrows, boxes).
+_NOT_CJK = re.compile(
+    "[^\x00-\x7f\u00a5\u00a7\u00b0\u00b1\u00b7\u00d7\u00f7\u2000-\u206f\u2100-\u21ff"
+    "\u2460-\u24ff\u2500-\u27bf\u2e80-\u2fdf\u3000-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]"
 )
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 _HANZI = re.compile("[\u4e00-\u9fff]")
 
 
@@ -138,7 +139,8 @@ def _few_controls(text: str) -> bool:
 
 
 def _mostly_cjk_or_ascii(text: str) -> bool:
-    return _few_controls(text) and len(_NOT_CJK_OR_ASCII.findall(text)) * 10 <= len(text)
+    """No control characters, and what is not ASCII is (90%) Chinese or Japanese text."""
+    return _few_controls(text) and len(_NOT_CJK.findall(text)) * 10 <= len(_NON_ASCII.findall(text))
 
 
 def _mostly_common_hanzi(text: str) -> bool:
@@ -155,16 +157,13 @@ def _mostly_common_hanzi(text: str) -> bool:
 
 
 def _utf16_by_nuls(data: bytes) -> str | None:
-    """UTF-16 without BOM puts the NUL of every ASCII character on one side of each pair."""
+    """UTF-16 without BOM: the NUL byte of each ASCII character falls on one side of its pair."""
     if len(data) % 2:
         return None
-    odd = data[1::2].count(0)
-    even = data[0::2].count(0)
-    if odd >= 9 * even:
-        return "utf-16-le"
-    if even >= 9 * odd:
-        return "utf-16-be"
-    return None
+    odd, even = data[1::2].count(0), data[0::2].count(0)
+    if odd == even:
+        return None
+    return "utf-16-le" if odd > even else "utf-16-be"
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -183,8 +182,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if b"\0" in data:
         codec = _utf16_by_nuls(data)
         text = _strict(data, codec) if codec else None
-        if text is not None and _mostly_cjk_or_ascii(text):
-            return text, codec  # type: ignore[return-value]
+        if codec and text is not None and _mostly_cjk_or_ascii(text):
+            return text, codec
         raise ValueError(CANNOT_DECODE)
     text = _strict(data, "utf-8")
     if text is not None and _few_controls(text):

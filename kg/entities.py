@@ -22,6 +22,11 @@ from .rules import Rules
 QUOTES = "“”\"「」『』‘’"
 _STRIP_MARKS = re.compile(r"[《》〈〉“”\"「」『』‘’\s]")
 _NUMERAL = re.compile(r"^[\d.,０-９一二三四五六七八九十百千万亿两多余几]+[个家项批次名位类种届条万亿余多人户]?$")
+_CLASSIFIERS = set("个家项批次名位类种届条户人年月日")
+_ARTICLE = re.compile(r"^第?[一二三四五六七八九十百千\d]*[条章节款项]$|^第[一二三四五六七八九十百千\d]+$")
+# jieba dictionary tags that never sit inside a name: adverbs, prepositions, conjunctions,
+# particles, numerals, classifiers, interjections (a plain verb, "v", is a soft breaker).
+_HARD_TAGS = {"d", "p", "c", "u", "m", "q", "y", "e", "o", "uj", "ul", "ud", "ug", "uv", "uz"}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街道）工会, 省（区、市）
 _MAX_NAME = 40
@@ -95,6 +100,9 @@ class EntityFinder:
         if len(self.automaton):
             self.automaton.make_automaton()
         self.breakers = rules.words("breakers")
+        self.soft_breakers = rules.words("soft_breakers")
+        self.tags = _jieba_tags()
+        self.generic_tails = tuple(rules.words("generic_tails"))
         self.not_heads = rules.words("not_heads")
         self.strip_prefixes = sorted(rules.words("strip_prefixes"), key=len, reverse=True)
         self.actor_trailers = rules.words("actor_trailers")
@@ -128,7 +136,8 @@ class EntityFinder:
         for end_idx, form in self.automaton.iter(text):
             start = end_idx - len(form) + 1
             end = end_idx + 1
-            if len(form) <= 2 and (start not in bounds or end not in bounds):
+            aligned = (start in bounds) + (end in bounds)
+            if aligned < (2 if len(form) <= 3 else 1):
                 continue
             out.append((start, end, form))
         out.sort(key=lambda m: (m[0], -(m[1] - m[0])))
@@ -230,17 +239,28 @@ class EntityFinder:
                 units.append((tok.start, atomic[ai].start, "word", None))
                 i += 1
                 continue
-            units.append((tok.start, tok.end, self._kind(tok.text), None))
+            units.append((tok.start, tok.end, self._kind(tok.text, tokens[i - 1].text if i else ""), None))
             i += 1
         return self._attach_parentheticals(text, units)
 
-    def _kind(self, word: str) -> str:
+    def _kind(self, word: str, prev: str = "") -> str:
         if word in self.verbs:
             return "verb"
+        if word in self.soft_breakers:
+            return "soft"
+        if prev and _NUMERAL.match(prev) and len(word) == 1 and word in _CLASSIFIERS:
+            return "break"
         if word in ("和", "与", "及", "、", "以及"):
             return "conj"
-        if word in self.breakers or _NUMERAL.match(word) or not (_CJK.search(word) or word.isalnum()):
+        if word in self.breakers or _NUMERAL.match(word) or _ARTICLE.match(word) or not (_CJK.search(word) or word.isalnum()):
             return "break"
+        if word in self.rules.suffix_words or word in self.index:
+            return "word"
+        tag = self.tags.get(word)
+        if tag in _HARD_TAGS:
+            return "break"
+        if tag == "v":
+            return "soft"
         return "word"
 
     def _attach_parentheticals(self, text: str, units: list[tuple[int, int, str, Span | None]]):
@@ -262,36 +282,46 @@ class EntityFinder:
         return out
 
     def _group(self, text: str, units, verbs: list[tuple[int, int, str]]) -> list[Chunk]:
-        """Join units into chunks; verbs break unless one verb follows another (成立推进…小组)."""
+        """Join units into chunks at breakers and verbs.
+
+        A verb right after another verb opens a name (成立|推进…协调小组). A verb or soft
+        breaker after a content word that is not an actor is tentative (全国|推进…会议,
+        职业技能|提升|行动): it stays inside only if the whole run ends in a type suffix.
+        """
         chunks: list[Chunk] = []
         cur: list = []
         list_id = 0
-        joined_by_list = False
 
         def flush(next_list: bool) -> None:
-            nonlocal cur, list_id, joined_by_list
-            if cur:
-                ch = Chunk(cur[0][0], cur[-1][1], text[cur[0][0]:cur[-1][1]])
-                ch.spans = [u[3] for u in cur if u[3] is not None]
-                ch.words = [(u[0], u[1]) for u in cur]
+            nonlocal cur, list_id
+            for k, piece in enumerate(self._settle(text, cur, verbs)):
+                if k:
+                    list_id += 1
+                ch = Chunk(piece[0][0], piece[-1][1], text[piece[0][0]:piece[-1][1]])
+                ch.spans = [u[3] for u in piece if u[3] is not None]
+                ch.words = [(u[0], u[1]) for u in piece]
                 ch.list_id = list_id
                 chunks.append(ch)
-                cur = []
+            cur = []
             if not next_list:
                 list_id += 1
-            joined_by_list = next_list
 
         prev_kind = "break"
         for s, e, kind, sp in units:
             word = text[s:e]
-            if kind == "verb":
-                if prev_kind == "verb":
-                    cur.append((s, e, kind, sp))  # 成立|推进…: the second verb opens a name
+            if kind in ("verb", "soft"):
+                if kind == "verb" and prev_kind == "verb" and not cur:
+                    cur.append((s, e, "word", sp))  # 成立|推进…: the second verb opens a name
                     prev_kind = "word"
                     continue
+                if cur and cur[-1][2] in ("word", "atom") and not self._actor_before(text, cur):
+                    cur.append((s, e, "t" + kind, sp))
+                    prev_kind = kind
+                    continue
                 flush(False)
-                verbs.append((s, e, word))
-                prev_kind = "verb"
+                if kind == "verb":
+                    verbs.append((s, e, word))
+                prev_kind = kind
                 continue
             if kind == "conj":
                 if word == "、":
@@ -307,7 +337,39 @@ class EntityFinder:
             cur.append((s, e, kind, sp))
             prev_kind = kind
         flush(False)
+        verbs.sort()
         return self._split_conjunctions(text, chunks)
+
+    def _actor_before(self, text: str, cur: list) -> bool:
+        """Is the run so far an agent (全国总工会|会同…)? Then a verb after it is a real verb."""
+        name = clean_name(text[cur[0][0]:cur[-1][1]])
+        typ = self._type_of_name(name)
+        if typ is None and cur[-1][3] is not None and cur[-1][3].end == cur[-1][1]:
+            typ = cur[-1][3].type
+        return typ in self.actor_types and typ != "WorkerGroup"
+
+    def _settle(self, text: str, cur: list, verbs: list[tuple[int, int, str]]) -> list[list]:
+        """Keep tentative verbs inside a run that ends in a type suffix; else cut there."""
+        if not cur:
+            return []
+        tentative = [u for u in cur if u[2] in ("tverb", "tsoft")]
+        while cur and cur[-1][2] in ("tverb", "tsoft", "conj"):
+            last = cur.pop()
+            if last[2] == "tverb":
+                verbs.append((last[0], last[1], text[last[0]:last[1]]))
+        if not cur:
+            return []
+        if not tentative or self._type_of_name(clean_name(text[cur[0][0]:cur[-1][1]])):
+            return [cur]
+        pieces: list[list] = [[]]
+        for u in cur:
+            if u[2] in ("tverb", "tsoft"):
+                if u[2] == "tverb":
+                    verbs.append((u[0], u[1], text[u[0]:u[1]]))
+                pieces.append([])
+            else:
+                pieces[-1].append(u)
+        return [p for p in pieces if p]
 
     def _split_conjunctions(self, text: str, chunks: list[Chunk]) -> list[Chunk]:
         """Split A和B / A及B / A与B when both sides name entities of a kind (both actors, or one type)."""
@@ -367,12 +429,20 @@ class EntityFinder:
             main = atoms[0]
             if main.source == "quote" and not main.type:
                 ch.quote_only = True
+        elif atoms and atoms[-1].end == ch.end and atoms[-1].source in ("title", "about"):
+            main = atoms[-1]  # 《…》 and 关于…的… delimit the name themselves
         elif name:
             main = self._pattern_span(ch, name, raw, atoms)
+            last = atoms[-1] if atoms else None
+            if (main is not None and last is not None and last.end == ch.end and last.source == "lexicon"
+                    and main.type in self.actor_types and last.type in self.actor_types and main is not last):
+                main = last  # 关心|职工, 今年适逢|中华全国总工会: the known actor is the name
         if main is None and atoms and atoms[-1].end == ch.end and atoms[-1].type:
             main = atoms[-1]
         if main is None:
             main = self._person(text, ch)
+        if main is None:
+            main = self._trim_trailing(text, ch, atoms)
         if main is not None and main.source == "about":
             # 习近平总书记关于…的重要论述 / 中共中央、国务院关于…的决定: the issuers lead the name
             before = [a for a in atoms if a.end <= main.start and a.type in self.actor_types]
@@ -382,11 +452,31 @@ class EntityFinder:
                 main.start = ch.start
                 main.surface = text[ch.start:main.end]
         ch.main = main
-        nested = [
-            self.lexicon_span(s, e, f) for s, e, f in lex
-            if ch.start <= s and e <= ch.end and not any(a.start == s and a.end == e for a in atoms)
-        ]
+        covered = {(a.start, a.end) for a in atoms} | {a.name for a in atoms}
+        nested = []
+        for s, e, f in lex:
+            if ch.start <= s and e <= ch.end and (s, e) not in covered and self.index[f].name not in covered:
+                nested.append(self.lexicon_span(s, e, f))
+                covered |= {(s, e), self.index[f].name}
         ch.spans = _unique(([main] if main else []) + atoms + nested)
+
+    def _trim_trailing(self, text: str, ch: Chunk, atoms: list[Span]) -> Span | None:
+        """最低工资标准|调整, 以…党中央|坚强: drop up to two short trailing words to reach a name."""
+        for k in (1, 2):
+            if len(ch.words) <= k:
+                return None
+            dropped = text[ch.words[-k][0]:ch.end]
+            if len(dropped) > 2 * k or self.suffix_type("x" + dropped):
+                return None
+            end = ch.words[-k - 1][1]
+            atom = next((a for a in atoms if a.end == end), None)
+            if atom is not None and atom.type and (atom.start == ch.start or atom.source != "lexicon"):
+                return atom
+            sub = text[ch.start:end]
+            typ = self.suffix_type(clean_name(sub))
+            if typ:
+                return Span(ch.start, end, clean_name(sub), typ, "suffix", sub)
+        return None
 
     def _person(self, text: str, ch: Chunk) -> Span | None:
         """高级技师洪家光: a short unknown word after an office title, ending the chunk, is a name."""
@@ -430,6 +520,10 @@ class EntityFinder:
                 return Span(start, ch.end, q.name, q.type or typ, "quote", raw, (raw, name))
         if raw != stripped:
             aliases = (raw,)
+        for tail in self.generic_tails:
+            short = stripped[: -len(tail)]
+            if stripped.endswith(tail) and self.suffix_type(short):
+                return Span(start, ch.end, short, self.suffix_type(short) or typ, "suffix", raw, (stripped, *aliases))
         return Span(start, ch.end, stripped, typ, "suffix", raw, aliases)
 
     def _shared_heads(self, text: str, chunks: list[Chunk]) -> None:
@@ -446,8 +540,13 @@ class EntityFinder:
             head = self._head_of(last, items[0])
             if not head:
                 continue
+            modifier = clean_name(last.text)[: -len(head)] if clean_name(last.text).endswith(head) else ""
+            lexical_head = head in self.index
+            if not modifier or not (lexical_head and len(modifier) <= 5) and not all(
+                    clean_name(c.text)[-1:] == modifier[-1:] for c in items[:-1] if c.main is None):
+                continue
             for ch in items[:-1]:
-                if ch.main is not None or len(ch.text) > 6 or not _CJK.search(ch.text):
+                if ch.main is not None or not 2 <= len(ch.text) <= 6 or not _CJK.search(ch.text):
                     continue
                 name = clean_name(ch.text) + head
                 sp = Span(ch.start, ch.end, name, last.main.type, "shared", ch.text, ())
@@ -468,6 +567,13 @@ class EntityFinder:
             if surface.endswith(suf) and len(surface) > len(suf):
                 return suf
         return ""
+
+
+def _jieba_tags() -> dict[str, str]:
+    """jieba's part-of-speech table (word -> tag), read from its dictionary, not computed."""
+    import jieba.posseg
+
+    return jieba.posseg.dt.word_tag_tab
 
 
 def _unique(spans: list[Span]) -> list[Span]:

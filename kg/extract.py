@@ -71,16 +71,21 @@ def extract(doc: Document, rules: Rules) -> DocResult:
     state = DocState(speaker=speaker)
     found: list[Found] = []
     mentions: list[tuple[Span, int]] = []
+    nested: list[tuple[Span, int]] = []  # names inside names: nodes only when a relation needs them
     for si, (sent, an) in enumerate(zip(sentences, analyses)):
         if sent.meta:
             continue
         for ch in an.chunks:
-            mentions += [(sp, si) for sp in ch.spans if sp.type]
+            if ch.main is not None and ch.main.type:
+                mentions.append((ch.main, si))
+            nested += [(sp, si) for sp in ch.spans if sp.type and sp is not ch.main]
             for sp in ch.spans:
                 for iss in sp.issuers:
                     found.append(Found(iss, "issues", sp, si))
         found += ctx.relations.sentence(text, sent.start, sent.end, si, an, state, sent.paragraph)
-    found += ctx.relations.from_names(mentions)
+    found += ctx.relations.from_names(mentions + nested)
+    used = {id(f.o) for f in found} | {id(f.s) for f in found}
+    mentions += [(sp, si) for sp, si in nested if id(sp) in used]
     meta_mentions, meta_found = byline_relations(doc, sentences, resolver)
     mentions += meta_mentions
     found += meta_found

@@ -68,6 +68,7 @@
     var c = TYPES[n.t].color;
     var v = {
       id: i, label: wrap(n.l), title: nodeTip(i), size: n.s,
+      font: { size: Math.max(14, Math.round(n.s * 0.8)) },  // hubs' labels stay legible further out
       color: { background: c, border: "rgba(0,0,0,0.25)", highlight: { background: c, border: "#111" },
                hover: { background: c, border: "#111" } },
     };
@@ -108,7 +109,7 @@
     edges: {
       smooth: false, selectionWidth: 1.5, hoverWidth: 0.5,
       arrows: { to: { enabled: true, scaleFactor: 0.55 } },
-      font: { face: FONT, size: 11, color: "#57606a", strokeWidth: 3, strokeColor: "#fff", align: "middle" },
+      font: { face: FONT, size: 11, color: "#57606a", strokeWidth: 3, strokeColor: "#fff", align: "horizontal" },
     },
     interaction: { hover: true, tooltipDelay: 120, hideEdgesOnDrag: big, hideEdgesOnZoom: big, keyboard: false },
     layout: { randomSeed: 7, improvedLayout: !big && NODES.length <= 200 },
@@ -150,9 +151,10 @@
   $("heading").textContent = DATA.title;
   document.title = DATA.title;
   $("stats").textContent = NODES.length + " 个实体 · " + EDGES.length + " 条关系 · " +
-    Object.keys(DOCS).length + " 篇文档" + (big ? " · 静态布局" : "");
+    Object.keys(DOCS).length + " 篇文档";
   function legend(box, items, shown, mark) {
     items.forEach(function (it, i) {
+      if (!it.n) return;  // only what the graph has
       var label = el("label"), cb = el("input");
       cb.type = "checkbox"; cb.checked = true; cb.dataset.index = i;
       cb.addEventListener("change", function () {
@@ -184,9 +186,9 @@
   });
   $("fit").onclick = function () { network.fit({ animation: { duration: 400 } }); };
   $("collapse").onclick = function () {
-    var side = $("side");
-    side.classList.toggle("collapsed");
-    this.textContent = side.classList.contains("collapsed") ? "展开" : "收起";
+    var collapsed = $("side").classList.toggle("collapsed");
+    document.body.classList.toggle("side-collapsed", collapsed);
+    this.textContent = collapsed ? "展开" : "收起";
   };
 
   // ---- search: label, aliases, English label, id; exact > prefix > substring, then by degree
