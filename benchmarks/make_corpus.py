@@ -33,7 +33,8 @@ CITIES = (
 ).split()
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "建国华明军平伟强磊洋勇艳杰涛斌超秀英丽敏静燕红霞玉兰桂芳志刚海峰雪梅晓东文亮春林永德福宏鹏飞宇婷佳琪"
-INDUSTRIES = "钢铁 煤炭 电力 纺织 汽车 机械 化工 建筑 物流 快递 餐饮 信息技术 航空 铁路 港口 石油 有色金属 建材 医药 食品".split()
+INDUSTRIES = ("钢铁 煤炭 电力 纺织 汽车 机械 化工 建筑 物流 快递 餐饮 信息技术 航空 铁路 港口 石油 有色金属 "
+              "建材 医药 食品").split()
 COMPANY_SUFFIXES = ["集团有限公司", "股份有限公司", "有限责任公司", "集团"]
 PROGRAMS = (
     "劳动和技能竞赛 送温暖活动 金秋助学 职工书屋建设 困难职工帮扶 农民工入会集中行动 职业技能提升行动 安康杯竞赛 "
@@ -70,7 +71,8 @@ TITLES = (
 )
 _SENT = re.compile(r"[^。！？；\n]+[。！？；]?")
 _NUM = re.compile(r"\d+")
-_NATIONAL = re.compile(r"全国总工会|中华全国总工会|党中央|国务院")
+_LOCAL = {"全国总工会": "总工会", "中华全国总工会": "总工会", "党中央": "委", "国务院": "人民政府"}
+_NATIONAL = re.compile("|".join(sorted(_LOCAL, key=len, reverse=True)))
 
 
 def seed_sentences() -> list[str]:
@@ -109,10 +111,11 @@ class Maker:
         rng = self.rng
         if rng.random() < 0.4:
             return rng.choice(TEMPLATES).format(**self.slots())
-        s = _NUM.sub(lambda m: str(rng.randint(10 ** (len(m.group()) - 1), 10 ** len(m.group()) - 1)), rng.choice(self.seeds))
-        if rng.random() < 0.3:
+        s = _NUM.sub(lambda m: str(rng.randint(10 ** (len(m.group()) - 1), 10 ** len(m.group()) - 1)),
+                     rng.choice(self.seeds))
+        if rng.random() < 0.3:  # a national body becomes a provincial one
             prov = rng.choice(PROVINCES)
-            s = _NATIONAL.sub(lambda m: prov + ("总工会" if "工会" in m.group() else ("委" if "党" in m.group() else "人民政府")), s)
+            s = _NATIONAL.sub(lambda m: prov + _LOCAL[m.group()], s)
         return s
 
     def document(self, target_chars: int, year: int, month: int, day: int) -> str:

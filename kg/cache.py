@@ -28,7 +28,7 @@ from pathlib import Path
 
 from . import __version__
 from .atomic import atomic_write_bytes
-from .model import Document, DocResult
+from .model import DocResult, Document
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 _GENERATION = re.compile(r"[0-9a-f]{16}")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .cache import PROTOCOL, code_fingerprint, store
-from .model import Document, DocResult
+from .model import DocResult, Document
 from .rules import Rules, RulesError, load_rules
 
 # One batch item: the result itself (same process), its pickle (another process), or an error line.
@@ -148,36 +148,38 @@ class Engine(Protocol):
     slots: int  # batches worth keeping in flight
     writes_cache: bool  # False: the pipeline writes the entries of results it receives
 
+    def start(self) -> None: ...
     def submit(self, docs: list[Document], cache_paths: list[str] | None) -> Any: ...
     def close(self) -> None: ...
 
 
 class LocalEngine:
-    """Serial for `jobs=1`; otherwise a process pool that starts once there is more than one
-    batch of work, so small builds and one-document rebuilds skip the pool's start-up."""
+    """In this process for `jobs=1`; otherwise a pool of `jobs` processes, started at the first
+    cache miss (a fully cached build starts none)."""
 
     writes_cache = True
 
-    def __init__(self, rules: Rules, jobs: int, batch_chars: int) -> None:
+    def __init__(self, rules: Rules, jobs: int) -> None:
         self.rules = rules
         self.jobs = max(1, jobs)
-        self.batch_chars = batch_chars
         self.slots = 2 * self.jobs
+        self.name = "in-process" if self.jobs == 1 else f"{self.jobs} processes"
         self._spec = RulesSpec.of(rules)
         self._pool: ProcessPoolExecutor | None = None
-        self._submitted = 0  # characters submitted so far
 
-    @property
-    def name(self) -> str:
-        return f"{self.jobs} processes" if self._pool else "in-process"
-
-    def submit(self, docs: list[Document], cache_paths: list[str] | None) -> Future | Done:
-        self._submitted += sum(len(d.text) for d in docs)
-        if self._pool is None and (self.jobs == 1 or self._submitted < self.batch_chars):
-            return Done(extract_many(self.rules, docs, cache_paths, pickled=False))
-        if self._pool is None:
+    def start(self) -> None:
+        """Start the pool and warm up its first worker while the pipeline goes on reading (and
+        merging cached results): a one-document rebuild then does not wait for the start-up."""
+        if self.jobs > 1 and self._pool is None:
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=_mp_context(),
                                              initializer=_init_worker, initargs=(self._spec,))
+            self._pool.submit(int)  # spawns one worker (its initializer warms up); more spawn on demand
+
+    def submit(self, docs: list[Document], cache_paths: list[str] | None) -> Future | Done:
+        if self.jobs == 1:
+            return Done(extract_many(self.rules, docs, cache_paths, pickled=False))
+        self.start()
+        assert self._pool is not None
         return self._pool.submit(extract_batch, self._spec, docs, cache_paths)
 
     def close(self) -> None:
@@ -224,6 +226,9 @@ class DaskEngine:
         self.name = f"dask ({scheduler or f'local cluster, {jobs} workers'})"
         self._spec = self._client.scatter(RulesSpec.of(rules, ship=True), broadcast=True)
 
+    def start(self) -> None:
+        pass  # connected in __init__, so a wrong address fails before any work
+
     def submit(self, docs: list[Document], cache_paths: list[str] | None) -> Any:
         return self._client.submit(extract_batch, self._spec, docs, None, pure=False)
 
@@ -235,12 +240,12 @@ class DaskEngine:
                 setattr(self, part, None)
 
 
-def make_engine(kind: str, rules: Rules, jobs: int | None, scheduler: str | None, batch_chars: int) -> Engine:
+def make_engine(kind: str, rules: Rules, jobs: int | None, scheduler: str | None) -> Engine:
     jobs = jobs or os.cpu_count() or 1
     if kind == "local":
         if scheduler:
             raise EngineError("--scheduler needs --engine dask")
-        return LocalEngine(rules, jobs, batch_chars)
+        return LocalEngine(rules, jobs)
     if kind == "dask":
         return DaskEngine(rules, jobs, scheduler)
     raise EngineError(f"unknown engine {kind!r}; choose local or dask")

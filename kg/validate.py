@@ -1,0 +1,163 @@
+"""`kg validate`: check a build's RDF against ontology/shapes.ttl with pyshacl.
+
+Prints a short report grouped by problem (how many nodes, a few examples) instead of
+pyshacl's one-block-per-result text, and exits 1 when there is a violation. Warnings (an
+atypical subject or object type for a relation) are listed but do not fail the check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cli import UserError
+from .vocab import SHAPES_FILE, SH, VOID, DataIRIs, normalise_base
+
+_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".owl": "xml"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="check a build's RDF against the SHACL shapes (pyshacl)",
+                       description="Validate the RDF of a build against ontology/shapes.ttl. "
+                                   "Exit status 0: conforms (warnings allowed); 1: violations.")
+    p.add_argument("--build", "-b", default="output", help="build folder (default: output/)")
+    p.add_argument("--data", help="an RDF file (.ttl .nt .jsonld) to check instead of the build's graph.nt")
+    p.add_argument("--shapes", default=str(SHAPES_FILE), help="SHACL shapes file (default: ontology/shapes.ttl)")
+    p.add_argument("--examples", type=int, default=3, metavar="N", help="example nodes shown per problem (default 3)")
+    p.set_defaults(func=cmd_validate)
+
+
+@dataclass
+class Problem:
+    """Results of one constraint, grouped."""
+
+    severity: str
+    message: str
+    path: str
+    focus: list[str] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)  # focus -> its own message when it differs
+
+
+@dataclass
+class Report:
+    conforms: bool
+    triples: int
+    violations: list[Problem]
+    warnings: list[Problem]
+
+    def text(self, source: str, shapes: str, examples: int = 3) -> str:
+        nv = sum(len(p.focus) for p in self.violations)
+        nw = sum(len(p.focus) for p in self.warnings)
+        head = (f"{source}: conforms to {shapes}" if self.conforms else
+                f"{source}: does not conform to {shapes}")
+        lines = [f"{head} ({self.triples} triples; {nv} violation{'s' * (nv != 1)}, "
+                 f"{nw} warning{'s' * (nw != 1)})"]
+        for label, problems in (("violation", self.violations), ("warning", self.warnings)):
+            for p in problems:
+                where = f" [{p.path}]" if p.path else ""
+                lines.append(f"  {label} x{len(p.focus)}: {p.message}{where}")
+                for f in p.focus[:examples]:
+                    detail = p.details.get(f)
+                    lines.append(f"      {f}" + (f": {detail}" if detail else ""))
+                if len(p.focus) > examples:
+                    lines.append(f"      … and {len(p.focus) - examples} more")
+        return "\n".join(lines) + "\n"
+
+
+def load_data(path: Path) -> Any:
+    import rdflib
+
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UserError(f"{path}: unknown RDF format (use .ttl, .nt or .jsonld)")
+    g = rdflib.Graph()
+    try:
+        g.parse(path, format=fmt)
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except Exception as exc:  # rdflib raises many types for bad input
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"{path}: cannot parse: {first}") from None
+    return g
+
+
+def validate_graph(data: Any, shapes_path: str | Path = SHAPES_FILE) -> Report:
+    """Run pyshacl (no inference: exports carry everything) and group the results."""
+    import pyshacl
+    import rdflib
+
+    shapes = rdflib.Graph()
+    try:
+        shapes.parse(str(shapes_path), format="turtle")
+    except FileNotFoundError:
+        raise UserError(f"{shapes_path}: no such file") from None
+    conforms, results, _text = pyshacl.validate(data, shacl_graph=shapes, inference="none",
+                                                allow_warnings=True, advanced=False)
+    base = next((str(o) for o in data.objects(None, VOID.uriSpace)), None)
+    try:
+        prefixes = DataIRIs(normalise_base(base)).prefixes()
+    except ValueError:
+        prefixes = DataIRIs().prefixes()
+
+    def short(term: Any) -> str:
+        if term is None:
+            return ""
+        s = str(term)
+        if isinstance(term, rdflib.URIRef):
+            for name, ns in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
+                if s.startswith(ns) and len(s) > len(ns):
+                    return f"{name}:{s[len(ns):]}"
+            return f"<{s}>"
+        if isinstance(term, rdflib.BNode):
+            return "(path)"
+        return s
+
+    groups: dict[tuple[str, ...], Problem] = {}
+    seen: set[tuple[str, ...]] = set()
+    rows = results.query(
+        """SELECT ?sev ?focus ?path ?msg ?shape ?constraint ?component WHERE {
+             ?r a sh:ValidationResult ; sh:resultSeverity ?sev ; sh:focusNode ?focus ;
+                sh:sourceShape ?shape ; sh:sourceConstraintComponent ?component .
+             OPTIONAL { ?r sh:resultPath ?path } OPTIONAL { ?r sh:resultMessage ?msg }
+             OPTIONAL { ?r sh:sourceConstraint ?constraint } }""",
+        initNs={"sh": SH},
+    )
+    for sev, focus, path, msg, shape, constraint, component in sorted(rows, key=lambda r: [str(x) for x in r]):
+        sev_name = "warning" if sev in (SH.Warning, SH.Info) else "violation"
+        message = str(msg) if msg else short(component).replace("sh:", "")
+        key = (sev_name, str(shape), str(constraint or component), str(path or ""))
+        f = short(focus)
+        if (*key, f, message) in seen:
+            continue
+        seen.add((*key, f, message))
+        prob = groups.get(key)
+        if prob is None:
+            prob = groups[key] = Problem(sev_name, message, short(path))
+        if f not in prob.focus:
+            prob.focus.append(f)
+        if message != prob.message:
+            prob.details[f] = message
+    problems = sorted(groups.values(), key=lambda p: (-len(p.focus), p.message))
+    return Report(bool(conforms), len(data), [p for p in problems if p.severity == "violation"],
+                  [p for p in problems if p.severity == "warning"])
+
+
+def data_file(args: argparse.Namespace) -> Path:
+    if args.data:
+        return Path(args.data)
+    from .query import rdf_source
+
+    return rdf_source(args.build)[0]
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    path = data_file(args)
+    report = validate_graph(load_data(path), args.shapes)
+    shapes = Path(args.shapes)
+    shown = shapes.name if shapes.resolve() == SHAPES_FILE.resolve() else str(shapes)
+    sys.stdout.write(report.text(str(path), shown, args.examples))
+    return 0 if report.conforms else 1
+
