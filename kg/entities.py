@@ -27,6 +27,8 @@ _ARTICLE = re.compile(r"^第?[一二三四五六七八九十百千\d]*[条章节
 # jieba dictionary tags that never sit inside a name: adverbs, prepositions, conjunctions,
 # particles, numerals, classifiers, interjections (a plain verb, "v", is a soft breaker).
 _HARD_TAGS = {"d", "p", "c", "u", "m", "q", "y", "e", "o", "uj", "ul", "ud", "ug", "uv", "uz"}
+_ORDINAL = re.compile(r"^第[一二三四五六七八九十百千\d]*[届次]?$")
+_ORDINAL_FULL = re.compile(r"^第[一二三四五六七八九十百千\d]+[届次]$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街道）工会, 省（区、市）
 _MAX_NAME = 40
@@ -34,7 +36,7 @@ _ABOUT = re.compile(
     r"关于[^。；！？\n]{2,90}?的(重要论述|重要讲话|重要指示批示|重要指示|若干意见|指导意见|实施意见|意见|决定|通知|规定|办法)"
 )
 _ABOUT_CONCEPT = {"重要论述", "重要讲话", "重要指示批示", "重要指示"}
-_PROGRAM_TAILS = ("系列宣传教育活动", "主题宣传教育", "宣传教育活动", "服务月活动", "活动", "行动", "模式")
+_PROGRAM_TAILS = ("等系列宣传教育活动", "系列宣传教育活动", "主题宣传教育", "宣传教育活动", "服务月活动", "活动", "行动", "模式")
 
 
 def clean_name(text: str) -> str:
@@ -219,29 +221,42 @@ class EntityFinder:
         return Analysis(chunks, [(a + offset, b + offset, w) for a, b, w in verbs])
 
     def _units(self, text: str, tokens: list[Token], atomic: list[Span]) -> list[tuple[int, int, str, Span | None]]:
-        """Tokens with atomic spans merged: (start, end, kind, span); kind is word/break/verb/atom."""
+        """Tokens with atomic spans merged: (start, end, kind, span); kind is word/break/verb/atom…"""
         units: list[tuple[int, int, str, Span | None]] = []
+        pos = 0  # everything before pos is consumed
         ai = 0
-        i = 0
-        while i < len(tokens):
-            tok = tokens[i]
-            while ai < len(atomic) and atomic[ai].end <= tok.start:
+        for i, tok in enumerate(tokens):
+            if tok.end <= pos:
+                continue
+            start = max(tok.start, pos)
+            while ai < len(atomic) and atomic[ai].end <= start:
                 ai += 1
-            if ai < len(atomic) and atomic[ai].start <= tok.start < atomic[ai].end:
+            if ai < len(atomic) and atomic[ai].start < tok.end:
                 sp = atomic[ai]
+                if start < sp.start:  # a token straddles the atom's start: keep its head as a word
+                    units.append((start, sp.start, self._kind(text[start:sp.start]), None))
                 units.append((sp.start, sp.end, "atom", sp))
-                while i < len(tokens) and tokens[i].start < sp.end:
-                    i += 1
+                pos = sp.end
                 ai += 1
                 continue
-            if ai < len(atomic) and tok.start < atomic[ai].start < tok.end:
-                # a token straddles an atomic span's start: cut it there
-                units.append((tok.start, atomic[ai].start, "word", None))
-                i += 1
-                continue
-            units.append((tok.start, tok.end, self._kind(tok.text, tokens[i - 1].text if i else ""), None))
-            i += 1
-        return self._attach_parentheticals(text, units)
+            prev = tokens[i - 1].text if i else ""
+            units.append((start, tok.end, self._kind(text[start:tok.end], prev), None))
+            pos = tok.end
+        return self._attach_parentheticals(text, self._ordinals(text, units))
+
+    def _ordinals(self, text: str, units: list[tuple[int, int, str, Span | None]]):
+        """第|十七|次 → one ordinal unit: inside event names (中国工会第十七次全国代表大会)."""
+        out: list[tuple[int, int, str, Span | None]] = []
+        for u in units:
+            word = text[u[0]:u[1]]
+            if out and out[-1][2] == "ordinal" and (_NUMERAL.match(word) or word in ("届", "次")):
+                out[-1] = (out[-1][0], u[1], "ordinal", None)
+            elif u[3] is None and _ORDINAL.match(word):
+                out.append((u[0], u[1], "ordinal", None))
+            else:
+                out.append(u)
+        return [(s, e, "soft" if k == "ordinal" and not _ORDINAL_FULL.match(text[s:e]) else k, sp)
+                for s, e, k, sp in out]
 
     def _kind(self, word: str, prev: str = "") -> str:
         if word in self.verbs:
@@ -309,12 +324,17 @@ class EntityFinder:
         prev_kind = "break"
         for s, e, kind, sp in units:
             word = text[s:e]
+            if kind == "ordinal":
+                cur.append((s, e, "word", sp))  # 第十七次: a word inside a name
+                prev_kind = "word"
+                continue
             if kind in ("verb", "soft"):
                 if kind == "verb" and prev_kind == "verb" and not cur:
-                    cur.append((s, e, "word", sp))  # 成立|推进…: the second verb opens a name
+                    cur.append((s, e, "chain", sp))  # 成立|推进…小组: the second verb may open a name
                     prev_kind = "word"
                     continue
-                if cur and cur[-1][2] in ("word", "atom") and not self._actor_before(text, cur):
+                if cur and cur[-1][2] in ("word", "atom") and self._nounish(text, cur[-1]) \
+                        and not self._actor_before(text, cur):
                     cur.append((s, e, "t" + kind, sp))
                     prev_kind = kind
                     continue
@@ -340,6 +360,15 @@ class EntityFinder:
         verbs.sort()
         return self._split_conjunctions(text, chunks)
 
+    def _nounish(self, text: str, unit) -> bool:
+        """Can a verb after this unit still be inside a name (全国|推进…, 职业技能|提升…)?"""
+        if unit[3] is not None:
+            return True
+        word = text[unit[0]:unit[1]]
+        if word in self.index or word in self.rules.suffix_words:
+            return True
+        return self.tags.get(word) in ("n", "nz", "ns", "nt", "l", "vn", "j", "an", "b", "s")
+
     def _actor_before(self, text: str, cur: list) -> bool:
         """Is the run so far an agent (全国总工会|会同…)? Then a verb after it is a real verb."""
         name = clean_name(text[cur[0][0]:cur[-1][1]])
@@ -349,17 +378,33 @@ class EntityFinder:
         return typ in self.actor_types and typ != "WorkerGroup"
 
     def _settle(self, text: str, cur: list, verbs: list[tuple[int, int, str]]) -> list[list]:
-        """Keep tentative verbs inside a run that ends in a type suffix; else cut there."""
+        """Keep tentative verbs inside a run that ends in a type suffix; else cut there.
+
+        A verb that opens a run (成立|推进…协调小组) stays in the name only when it could not
+        take the name as its object (推进 takes programmes, not organisations).
+        """
         if not cur:
             return []
-        tentative = [u for u in cur if u[2] in ("tverb", "tsoft")]
-        while cur and cur[-1][2] in ("tverb", "tsoft", "conj"):
+        while cur and cur[-1][2] in ("tverb", "tsoft", "conj", "chain"):
             last = cur.pop()
-            if last[2] == "tverb":
+            if last[2] in ("tverb", "chain"):
                 verbs.append((last[0], last[1], text[last[0]:last[1]]))
         if not cur:
             return []
-        if not tentative or self._type_of_name(clean_name(text[cur[0][0]:cur[-1][1]])):
+        typ = self._type_of_name(clean_name(text[cur[0][0]:cur[-1][1]]))
+        if cur[0][2] == "chain":
+            word = text[cur[0][0]:cur[-1][1]][: cur[0][1] - cur[0][0]]
+            takes = {t for p in self.verbs.get(word, ()) for t in self.rules.constraints.get(p, ((), ()))[1]}
+            if typ is None or typ in takes:
+                verbs.append((cur[0][0], cur[0][1], word))
+                cur = cur[1:]
+                if not cur:
+                    return []
+                typ = self._type_of_name(clean_name(text[cur[0][0]:cur[-1][1]]))
+            else:
+                cur = [(cur[0][0], cur[0][1], "word", None)] + cur[1:]
+        tentative = [u for u in cur if u[2] in ("tverb", "tsoft")]
+        if not tentative or (typ and cur[-1][1] - cur[0][0] <= 24):
             return [cur]
         pieces: list[list] = [[]]
         for u in cur:
@@ -435,7 +480,8 @@ class EntityFinder:
             main = self._pattern_span(ch, name, raw, atoms)
             last = atoms[-1] if atoms else None
             if (main is not None and last is not None and last.end == ch.end and last.source == "lexicon"
-                    and main.type in self.actor_types and last.type in self.actor_types and main is not last):
+                    and main.type in self.actor_types and last.type in self.actor_types and main is not last
+                    and self._verbish(text, ch, last.start)):
                 main = last  # 关心|职工, 今年适逢|中华全国总工会: the known actor is the name
         if main is None and atoms and atoms[-1].end == ch.end and atoms[-1].type:
             main = atoms[-1]
@@ -443,6 +489,8 @@ class EntityFinder:
             main = self._person(text, ch)
         if main is None:
             main = self._trim_trailing(text, ch, atoms)
+        if main is not None and main.source in ("suffix", "shared"):
+            main = self._refine(text, ch, main, atoms)
         if main is not None and main.source == "about":
             # 习近平总书记关于…的重要论述 / 中共中央、国务院关于…的决定: the issuers lead the name
             before = [a for a in atoms if a.end <= main.start and a.type in self.actor_types]
@@ -459,6 +507,46 @@ class EntityFinder:
                 nested.append(self.lexicon_span(s, e, f))
                 covered |= {(s, e), self.index[f].name}
         ch.spans = _unique(([main] if main else []) + atoms + nested)
+
+    def _refine(self, text: str, ch: Chunk, main: Span, atoms: list[Span]) -> Span | None:
+        """Checks on a pattern name: not a common word (大局, 部署), no leading verb or adverb
+        (已建…, 持久…), an actor after a verb is the known actor (关心|职工), no adjective +
+        精神 (崇高精神)."""
+        words = [w for w in ch.words if main.start <= w[0] and w[1] <= main.end] or ch.words
+        last = text[words[-1][0]:words[-1][1]]
+        if last in self.not_heads and last not in self.rules.suffix_words:
+            return None
+        lead = 0
+        while lead < len(words) - 1 and self.tags.get(text[words[lead][0]:words[lead][1]]) in ("v", "d", "ad", "vd") \
+                and text[words[lead][0]:words[lead][1]] not in self.index:
+            lead += 1
+        if lead:
+            start = words[lead][0]
+            name = clean_name(text[start:main.end])
+            typ = self._type_of_name(name)
+            if not typ:
+                return None
+            if name in self.index:
+                return self.lexicon_span(start, main.end, name)
+            main = Span(start, main.end, name, typ, main.source, text[start:main.end])
+        tail = next((a for a in atoms if a.end == main.end and a.start > main.start and a.source == "lexicon"), None)
+        if tail is not None and main.type in self.actor_types and tail.type in self.actor_types \
+                and self._verbish(text, ch, tail.start):
+            return tail
+        if main.type == "Concept" and len(words) >= 2 and \
+                self.tags.get(text[words[-2][0]:words[-2][1]]) in ("a", "ad", "an", "d"):
+            return None
+        return main
+
+    def _verbish(self, text: str, ch: Chunk, before: int) -> bool:
+        """Is the word right before `before` a verb or function word (not a modifier like 普通)?"""
+        prev = next((w for w in reversed(ch.words) if w[1] <= before), None)
+        if prev is None:
+            return False
+        word = text[prev[0]:prev[1]]
+        if word in self.index or word in self.rules.suffix_words:
+            return False
+        return self.tags.get(word) in (None, "v", "vd", "d", "p", "r", "c", "u", "m", "l", "i")
 
     def _trim_trailing(self, text: str, ch: Chunk, atoms: list[Span]) -> Span | None:
         """最低工资标准|调整, 以…党中央|坚强: drop up to two short trailing words to reach a name."""

@@ -161,9 +161,8 @@ class _Build:
                 self.window.append((hit, None, 0, chars))
                 return
             self.open.paths.append(self.cache.path(key))
+        self.engine.start()  # from the first miss on, workers warm up while reading goes on
         batch = self.open
-        if not self.result.extracted and not self.in_flight and not batch.docs:
-            self.engine.start()  # the first miss: let workers warm up while reading goes on
         self.window.append((item, batch, len(batch.docs), chars))
         batch.docs.append(item)
         batch.chars += chars

@@ -8,6 +8,7 @@ atypical subject or object type for a relation) are listed but do not fail the c
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +38,8 @@ class Problem:
     severity: str
     message: str
     path: str
-    focus: list[str] = field(default_factory=list)
-    details: dict[str, str] = field(default_factory=dict)  # focus -> its own message when it differs
+    # (focus node, its own message when it differs from `message`), one per result
+    results: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -49,8 +50,8 @@ class Report:
     warnings: list[Problem]
 
     def text(self, source: str, shapes: str, examples: int = 3) -> str:
-        nv = sum(len(p.focus) for p in self.violations)
-        nw = sum(len(p.focus) for p in self.warnings)
+        nv = sum(len(p.results) for p in self.violations)
+        nw = sum(len(p.results) for p in self.warnings)
         head = (f"{source}: conforms to {shapes}" if self.conforms else
                 f"{source}: does not conform to {shapes}")
         lines = [f"{head} ({self.triples} triples; {nv} violation{'s' * (nv != 1)}, "
@@ -58,12 +59,11 @@ class Report:
         for label, problems in (("violation", self.violations), ("warning", self.warnings)):
             for p in problems:
                 where = f" [{p.path}]" if p.path else ""
-                lines.append(f"  {label} x{len(p.focus)}: {p.message}{where}")
-                for f in p.focus[:examples]:
-                    detail = p.details.get(f)
-                    lines.append(f"      {f}" + (f": {detail}" if detail else ""))
-                if len(p.focus) > examples:
-                    lines.append(f"      … and {len(p.focus) - examples} more")
+                lines.append(f"  {label} x{len(p.results)}: {p.message}{where}")
+                for focus, detail in p.results[:examples]:
+                    lines.append(f"      {focus}" + (f": {detail}" if detail else ""))
+                if len(p.results) > examples:
+                    lines.append(f"      … and {len(p.results) - examples} more")
         return "\n".join(lines) + "\n"
 
 
@@ -79,8 +79,8 @@ def load_data(path: Path) -> Any:
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
     except Exception as exc:  # rdflib raises many types for bad input
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"{path}: cannot parse: {first}") from None
+        text = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise UserError(f"{path}: cannot parse: {text}") from None
     return g
 
 
@@ -115,32 +115,37 @@ def validate_graph(data: Any, shapes_path: str | Path = SHAPES_FILE) -> Report:
             return "(path)"
         return s
 
+    def shorten_iris(text: str) -> str:
+        return re.sub(r"https?://[^\s<>\"{}|^`]+", lambda m: short(rdflib.URIRef(m.group(0))), text)
+
     groups: dict[tuple[str, ...], Problem] = {}
     seen: set[tuple[str, ...]] = set()
     rows = results.query(
-        """SELECT ?sev ?focus ?path ?msg ?shape ?constraint ?component WHERE {
-             ?r a sh:ValidationResult ; sh:resultSeverity ?sev ; sh:focusNode ?focus ;
-                sh:sourceShape ?shape ; sh:sourceConstraintComponent ?component .
+        """SELECT ?sev ?focus ?path ?msg ?shape ?constraint WHERE {
+             ?r a sh:ValidationResult ; sh:resultSeverity ?sev ; sh:focusNode ?focus ; sh:sourceShape ?shape .
              OPTIONAL { ?r sh:resultPath ?path } OPTIONAL { ?r sh:resultMessage ?msg }
              OPTIONAL { ?r sh:sourceConstraint ?constraint } }""",
         initNs={"sh": SH},
     )
-    for sev, focus, path, msg, shape, constraint, component in sorted(rows, key=lambda r: [str(x) for x in r]):
+    for sev, focus, path, msg, shape, constraint in sorted(rows, key=lambda r: [str(x) for x in r]):
         sev_name = "warning" if sev in (SH.Warning, SH.Info) else "violation"
-        message = str(msg) if msg else short(component).replace("sh:", "")
-        key = (sev_name, str(shape), str(constraint or component), str(path or ""))
+        message = shorten_iris(str(msg)) if msg else "does not conform"
         f = short(focus)
-        if (*key, f, message) in seen:
+        if (sev_name, f, message, str(path)) in seen:  # shapes reached through two targets
             continue
-        seen.add((*key, f, message))
+        seen.add((sev_name, f, message, str(path)))
+        # one group per shape (and SPARQL constraint): a message may quote the offending values
+        key = (sev_name, str(shape), str(constraint or ""), str(path or ""))
         prob = groups.get(key)
         if prob is None:
-            prob = groups[key] = Problem(sev_name, message, short(path))
-        if f not in prob.focus:
-            prob.focus.append(f)
-        if message != prob.message:
-            prob.details[f] = message
-    problems = sorted(groups.values(), key=lambda p: (-len(p.focus), p.message))
+            template = shapes.value(constraint, SH.message) if constraint is not None else None
+            if template is not None and "{" in str(template):  # results quote values: show the pattern
+                header = re.sub(r"\{[?$](\w+)\}", r"?\1", str(template))
+            else:
+                header = message
+            prob = groups[key] = Problem(sev_name, header, short(path))
+        prob.results.append((f, "" if message == prob.message else message))
+    problems = sorted(groups.values(), key=lambda p: (-len(p.results), p.message))
     return Report(bool(conforms), len(data), [p for p in problems if p.severity == "violation"],
                   [p for p in problems if p.severity == "warning"])
 

@@ -172,9 +172,10 @@ def variant_files(variant: str, tmp_path: Path, sample_graph: Any) -> tuple[Path
     path = tmp_path / f"{variant}.json"
     if variant == "sample":
         write_graph(sample_graph, path)
+        (tmp_path / "gold").mkdir()
         gold = []
         for i, data in enumerate(SAMPLE_GOLD):
-            gold.append(tmp_path / f"gold{i}.json")
+            gold.append(tmp_path / "gold" / f"doc{i}.json")
             gold[-1].write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         return path, gold
     data = json.loads(GRAPH.read_text(encoding="utf-8"))
@@ -191,7 +192,7 @@ def test_kg_eval_agrees_with_kgscore(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, sample_graph: Any, variant: str, flags: list[str],
 ) -> None:
     graph, gold = variant_files(variant, tmp_path, sample_graph)
-    gold_arg = str(GOLD_DIR) if gold is GOLD else str(tmp_path)
+    gold_arg = str(gold[0].parent)
     code, out, _ = kg_eval(capsys, "--gold", gold_arg, "--graph", str(graph), "--json", *flags)
     assert code == 0
     ours = json.loads(out)
@@ -249,10 +250,11 @@ def test_end_to_end_build_and_score(capsys: pytest.CaptureFixture[str], tmp_path
 
     assert main(["build", str(corpus), "--out", str(tmp_path / "out"), "--formats", "json", "--quiet"]) == 0
     capsys.readouterr()
-    code, out, _ = kg_eval(capsys, "--gold", str(gold_dir), "--graph", str(tmp_path / "out" / "graph.json"), "--json")
+    graph = str(tmp_path / "out" / "graph.json")
+    code, out, _ = kg_eval(capsys, "--gold", str(gold_dir), "--graph", graph, "--json")
     assert json.loads(out) == built
 
-    code, out, _ = kg_eval(capsys, "--gold", str(gold_dir), str(corpus), "--quiet")
+    code, out, _ = kg_eval(capsys, "--gold", str(gold_dir), "--graph", graph)
     assert out.startswith("union_note  (") and "pooled over 1 document (micro-average)" in out
 
 

@@ -13,7 +13,7 @@ try {
   out.painted = await paintedPixels(page);
   out.drawnNodes = await page.evaluate(() => {
     const net = window.kgView.network, pos = net.getPositions(), box = document.getElementById("graph").getBoundingClientRect();
-    return Object.values(pos).filter((p) => {
+    return Object.values(pos).filter((p) => {  // canvas coordinates -> inside the canvas box
       const d = net.canvasToDOM(p);
       return d.x >= 0 && d.y >= 0 && d.x <= box.width && d.y <= box.height;
     }).length;
@@ -24,7 +24,8 @@ try {
   if (hoverId) {  // hover the node and read its tooltip
     const at = await page.evaluate((id) => {
       const net = window.kgView.network, i = window.kgView.indexOf(id);
-      return net.canvasToDOM(net.getPositions([i])[i]);
+      const p = net.canvasToDOM(net.getPositions([i])[i]), box = document.getElementById("graph").getBoundingClientRect();
+      return { x: box.left + p.x, y: box.top + p.y };
     }, hoverId);
     await page.mouse.move(at.x, at.y);
     await page.waitForSelector("div.vis-tooltip", { state: "visible", timeout: 5000 }).catch(() => {});

@@ -1,0 +1,199 @@
+"""Whole archives: parallel and Dask builds give the serial build's bytes, the cache re-extracts
+only what changed, and the build streams (issue 5).
+
+Comparisons of outputs run each build in its own process (the CLI): the extractor keeps
+per-process state (jieba's dictionary), so only fresh processes are strictly comparable.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import weakref
+from pathlib import Path
+
+import pytest
+
+import kg.extract
+import kg.pipeline
+from kg.export.nodelink import dumps
+from kg.model import Document, DocResult
+from kg.pipeline import run_build
+from kg.rules import load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CLI = [sys.executable, "-c", "import sys; from kg.cli import main; sys.exit(main())"]
+
+
+def kg_build(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([*CLI, "build", *map(str, args)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def sentences() -> list[str]:
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt")))
+    return [s + "。" for s in text.replace("\n", "。").split("。") if len(s) > 6]
+
+
+def write_corpus(folder: Path, docs: int, per_doc: int) -> list[Path]:
+    """`docs` different documents of `per_doc` consecutive sentences of the real texts."""
+    sents = sentences()
+    paths = []
+    for i in range(docs):
+        start = (i * per_doc) % len(sents)
+        body = "".join(sents[(start + k) % len(sents)] for k in range(per_doc))
+        path = folder / f"d{i:02d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"第{i}号文件\n{body}\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
+    """A corpus of several default batches (so --jobs 2 really uses the pool) and its serial graph."""
+    folder = tmp_path_factory.mktemp("scale")
+    write_corpus(folder / "corpus", docs=24, per_doc=40)  # ~110k characters
+    kg_build(folder / "corpus", "--out", folder / "serial", "--formats", "json", "--jobs", "1", "--no-cache", "-q")
+    return folder / "corpus", (folder / "serial" / "graph.json").read_bytes()
+
+
+def test_jobs_2_gives_the_serial_bytes_and_progress_goes_to_stderr(corpus, tmp_path):
+    folder, serial = corpus
+    proc = kg_build(folder, "--out", tmp_path, "--formats", "json", "--jobs", "2", "--no-cache")
+    assert (tmp_path / "graph.json").read_bytes() == serial
+    assert "2 processes" in proc.stderr and "24 extracted" in proc.stderr
+    assert "kg build: 24 docs" in proc.stderr  # the progress bar: documents and characters
+    assert proc.stdout == ""
+    quiet = kg_build(folder, "--out", tmp_path / "q", "--formats", "json", "--jobs", "2", "--no-cache", "--quiet")
+    assert quiet.stderr == ""
+
+
+def test_dask_local_cluster_gives_the_serial_bytes(corpus, tmp_path):
+    pytest.importorskip("distributed")
+    folder, serial = corpus
+    proc = kg_build(folder, "--out", tmp_path, "--formats", "json", "--engine", "dask", "--jobs", "2")
+    assert (tmp_path / "graph.json").read_bytes() == serial
+    assert "dask (local cluster, 2 workers)" in proc.stderr
+    # The pipeline, not the (possibly remote) workers, wrote the cache: a rebuild extracts nothing.
+    again = kg_build(folder, "--out", tmp_path, "--formats", "json", "--jobs", "1")
+    assert "0 extracted, 24 from cache" in again.stderr
+    assert (tmp_path / "graph.json").read_bytes() == serial
+
+
+def test_scheduler_needs_dask_engine(corpus, tmp_path):
+    folder, _ = corpus
+    proc = subprocess.run([*CLI, "build", str(folder), "--out", str(tmp_path), "--scheduler", "tcp://x:1"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--scheduler needs --engine dask" in proc.stderr
+
+
+# In-process builds (jobs=1): the cache's bookkeeping, counted, not timed.
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> tuple[Path, Path]:
+    write_corpus(tmp_path / "corpus", docs=5, per_doc=6)
+    return tmp_path / "corpus", tmp_path / "cache"
+
+
+def graph_bytes(result: kg.pipeline.BuildResult) -> bytes:
+    return dumps(result.graph).encode()
+
+
+def test_rebuild_reextracts_only_the_edited_document(small):
+    folder, cache = small
+    first = run_build([str(folder)], jobs=1, cache_dir=cache)
+    assert (first.extracted, first.cached) == (5, 0)
+    again = run_build([str(folder)], jobs=1, cache_dir=cache)
+    assert (again.extracted, again.cached) == (0, 5)
+    assert graph_bytes(again) == graph_bytes(first)
+
+    edited = folder / "d02.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "全国总工会召开第十八次全国代表大会。\n", encoding="utf-8")
+    third = run_build([str(folder)], jobs=1, cache_dir=cache)
+    assert (third.extracted, third.cached) == (1, 4)
+    assert graph_bytes(third) == graph_bytes(run_build([str(folder)], jobs=1))  # == without a cache
+
+    # Moving the corpus keeps its entries (the key ignores the path); the graph shows the new path.
+    moved = folder.parent / "moved"
+    shutil.move(folder, moved)
+    fourth = run_build([str(moved)], jobs=1, cache_dir=cache)
+    assert (fourth.extracted, fourth.cached) == (0, 5)
+    assert fourth.graph.graph["documents"]["d02"]["path"] == str(moved / "d02.txt")
+
+
+def test_a_rule_file_change_reextracts_everything(small, tmp_path):
+    folder, cache = small
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(load_rules().root, rules_dir)
+    assert (run_build([str(folder)], rules=load_rules(rules_dir), jobs=1, cache_dir=cache).extracted) == 5
+    lexicon = sorted((rules_dir / "lexicon").glob("*.tsv"))[0]
+    # A comment changes the rules' version without changing what jieba is told (see module docstring).
+    lexicon.write_text(lexicon.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8")
+    result = run_build([str(folder)], rules=load_rules(rules_dir), jobs=1, cache_dir=cache)
+    assert (result.extracted, result.cached) == (5, 0)
+    assert len([d for d in cache.iterdir() if d.is_dir()]) == 1  # the stale generation was pruned
+
+
+def test_no_cache_reads_and_writes_nothing(small):
+    folder, cache = small
+    run_build([str(folder)], jobs=1, cache_dir=cache)
+    assert run_build([str(folder)], jobs=1).extracted == 5  # cache_dir=None is --no-cache
+    proc = kg_build(folder, "--out", cache.parent / "out", "--formats", "json", "--jobs", "1", "--no-cache")
+    assert "5 extracted, 0 from cache" in proc.stderr
+    assert not (cache.parent / "out" / ".kgcache").exists()
+
+
+def test_a_corrupt_entry_is_rebuilt(small):
+    folder, cache = small
+    run_build([str(folder)], jobs=1, cache_dir=cache)
+    entries = sorted(cache.rglob("*.pkl"))
+    assert len(entries) == 5
+    entries[0].write_bytes(b"\x80\x05not a pickle")
+    entries[1].write_bytes(b"")
+    result = run_build([str(folder)], jobs=1, cache_dir=cache)
+    assert (result.extracted, result.cached) == (2, 3)
+    assert run_build([str(folder)], jobs=1, cache_dir=cache).cached == 5
+
+
+def test_a_failing_document_is_reported_and_the_build_goes_on(small, monkeypatch):
+    folder, _ = small
+    real = kg.extract.extract
+
+    def flaky(doc: Document, rules):
+        if doc.id == "d03":
+            raise ValueError("boom")
+        return real(doc, rules)
+
+    monkeypatch.setattr(kg.extract, "extract", flaky)
+    result = run_build([str(folder)], jobs=1)
+    assert result.documents == 4 and "d03" not in result.graph.graph["documents"]
+    [err] = result.errors
+    assert err.path.endswith("d03.txt") and "ValueError: boom" in err.reason
+
+
+def test_the_build_streams(monkeypatch):
+    """3,000 documents go through, but only a few batches' worth are ever alive at once."""
+    live: weakref.WeakSet[Document] = weakref.WeakSet()
+    peak = 0
+
+    def documents(_inputs):
+        nonlocal peak
+        for i in range(3000):
+            doc = Document(id=f"n{i:04d}", path=f"n{i:04d}.txt", text="工会" * 50)
+            live.add(doc)
+            peak = max(peak, len(live))
+            yield doc
+
+    def tiny(doc: Document, rules) -> DocResult:
+        return DocResult(doc.id, doc.path, {}, len(doc.text), [], [], {}, [])
+
+    monkeypatch.setattr(kg.pipeline, "iter_documents", documents)
+    monkeypatch.setattr(kg.extract, "extract", tiny)
+    result = run_build(["-"], jobs=1)
+    assert result.documents == 3000
+    assert peak <= 2 * kg.pipeline.BATCH_DOCS
