@@ -156,22 +156,21 @@ def _mostly_common_hanzi(text: str) -> bool:
     return common >= 0.8 * len(sample)
 
 
-def _utf16_by_nuls(data: bytes) -> str | None:
-    """UTF-16 without BOM: the NUL byte of each ASCII character falls on one side of its pair."""
+def _utf16_orders(data: bytes) -> tuple[str, ...]:
+    """UTF-16 byte orders to try, likelier first: an ASCII character's NUL byte is its high byte."""
     if len(data) % 2:
-        return None
+        return ()
     odd, even = data[1::2].count(0), data[0::2].count(0)
-    if odd == even:
-        return None
-    return "utf-16-le" if odd > even else "utf-16-be"
+    return ("utf-16-le", "utf-16-be") if odd >= even else ("utf-16-be", "utf-16-le")
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """(text, encoding name) of a file's bytes; raises ValueError when nothing is credible.
 
-    Order: a BOM decides; NUL bytes mean UTF-16 (or binary); then strict UTF-8, strict GB18030,
-    UTF-16 without NULs, and charset-normalizer. Every guess past UTF-8 must look like Chinese or
-    ASCII text, so a wrong guess is an error, never garbage.
+    Order: a BOM decides; then strict UTF-8 (unless there are NUL bytes, which only UTF-16 or
+    binary data have); then GB18030, UTF-16 either way round, and charset-normalizer. Every
+    guess past UTF-8 must read as Chinese or ASCII text made of common characters, so a wrong
+    guess is an error, never garbage.
     """
     for bom, codec in _BOMS:
         if data.startswith(bom):
@@ -179,16 +178,11 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             if text is None:
                 raise ValueError(CANNOT_DECODE)
             return text, codec
-    if b"\0" in data:
-        codec = _utf16_by_nuls(data)
-        text = _strict(data, codec) if codec else None
-        if codec and text is not None and _mostly_cjk_or_ascii(text):
-            return text, codec
-        raise ValueError(CANNOT_DECODE)
-    text = _strict(data, "utf-8")
+    text = None if b"\0" in data else _strict(data, "utf-8")
     if text is not None and _few_controls(text):
         return text, "utf-8"
-    for codec in ("gb18030", "utf-16-le", "utf-16-be"):
+    codecs_to_try = _utf16_orders(data) if b"\0" in data else ("gb18030", "utf-16-le", "utf-16-be")
+    for codec in codecs_to_try:
         text = _strict(data, codec)
         if text is not None and _mostly_cjk_or_ascii(text) and _mostly_common_hanzi(text):
             return text, codec

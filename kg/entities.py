@@ -58,6 +58,7 @@ class Span:
     label_en: str = ""
     lexicon_id: str = ""
     issuers: tuple[Span, ...] = ()  # 中共中央、国务院关于…的决定: who issued it
+    office: tuple[Span, str] | None = None  # 中央军委主席习近平: (the body, the office) of a person
 
 
 @dataclass
@@ -112,6 +113,7 @@ class EntityFinder:
         self.self_refs = rules.words("self_references")
         self.verbs = rules.verbs
         self.actor_types = rules.actor_types
+        self.name_patterns = [(re.compile(p["regex"]), p["type"]) for p in rules.patterns.get("name_patterns") or []]
         self.numbered = re.compile(rules.patterns.get("numbered_concept") or r"^$")
 
     # -- typing -------------------------------------------------------------------------
@@ -158,6 +160,10 @@ class EntityFinder:
                                   (m.group(), name), entry.label_en, entry.id))
                 continue
             spans.append(Span(m.start(), m.end(), name, typ, "title", m.group(), (m.group(),)))
+        for rx, typ in self.name_patterns:
+            for m in rx.finditer(text):
+                name = clean_name(m.group("name"))
+                spans.append(Span(m.start(), m.end(), name, typ, "pattern", m.group(), (m.group(),)))
         for m in _ABOUT.finditer(text):
             head = m.group(1)
             typ = "Concept" if head in _ABOUT_CONCEPT else "Policy"
@@ -354,6 +360,12 @@ class EntityFinder:
                 flush(False)
                 prev_kind = "break"
                 continue
+            if kind == "atom" and sp is not None and sp.source in ("title", "pattern"):
+                flush(True)  # 《…》 is a name of its own: …会议|《关于…的决定》
+                cur.append((s, e, kind, sp))
+                flush(True)
+                prev_kind = kind
+                continue
             cur.append((s, e, kind, sp))
             prev_kind = kind
         flush(False)
@@ -491,6 +503,8 @@ class EntityFinder:
             main = self._trim_trailing(text, ch, atoms)
         if main is not None and main.source in ("suffix", "shared"):
             main = self._refine(text, ch, main, atoms)
+        if main is not None and main.type == "Person":
+            self._office(text, ch, main, atoms)
         if main is not None and main.source == "about":
             # 习近平总书记关于…的重要论述 / 中共中央、国务院关于…的决定: the issuers lead the name
             before = [a for a in atoms if a.end <= main.start and a.type in self.actor_types]
@@ -554,7 +568,7 @@ class EntityFinder:
             if len(ch.words) <= k:
                 return None
             dropped = text[ch.words[-k][0]:ch.end]
-            if len(dropped) > 2 * k or self.suffix_type("x" + dropped):
+            if len(dropped) > 3 * k or self.suffix_type("x" + dropped):
                 return None
             end = ch.words[-k - 1][1]
             atom = next((a for a in atoms if a.end == end), None)
@@ -567,19 +581,39 @@ class EntityFinder:
         return None
 
     def _person(self, text: str, ch: Chunk) -> Span | None:
-        """高级技师洪家光: a short unknown word after an office title, ending the chunk, is a name."""
-        if len(ch.words) < 2:
-            return None
-        (ts, te), (ns, ne) = ch.words[-2], ch.words[-1]
-        title, name = text[ts:te], text[ns:ne]
-        if title not in self.person_titles or not (2 <= len(name) <= 3) or not all(_CJK.match(c) for c in name):
-            return None
-        if name in self.index or self.suffix_type(name) or name in self.breakers:
-            return None
-        org = clean_name(text[ch.start:ts])
-        if org and org not in self.index and self.suffix_type(org) in self.actor_types:
-            ch.spans.append(Span(ch.start, ts, org, self.suffix_type(org) or "", "suffix", org))
-        return Span(ns, ne, name, "Person", "person", name)
+        """高级技师洪家光: a short unknown name after an office title, ending the chunk."""
+        for k in range(len(ch.words) - 1, 0, -1):
+            ts, te = ch.words[k - 1]
+            if text[ts:te] not in self.person_titles:
+                continue
+            name = text[te:ch.end]
+            if not (2 <= len(name) <= 3) or not all(_CJK.match(c) for c in name):
+                return None
+            if name in self.index or self.suffix_type(name) or name in self.breakers:
+                return None
+            return Span(te, ch.end, name, "Person", "person", name)
+        return None
+
+    def _office(self, text: str, ch: Chunk, person: Span, atoms: list[Span]) -> None:
+        """中央军委主席习近平 / …有限责任公司高级技师洪家光: the body and office before a person."""
+        office_start = person.start
+        for w in reversed(ch.words):
+            if w[1] <= office_start and text[w[0]:w[1]] in self.person_titles:
+                office_start = w[0]
+            elif w[1] <= office_start:
+                break
+        if office_start == person.start or office_start == ch.start:
+            return
+        office = text[office_start:person.start]
+        body = next((a for a in atoms if a.end == office_start and a.type in self.actor_types), None)
+        if body is None:
+            org = clean_name(text[ch.start:office_start])
+            typ = self._type_of_name(org)
+            if typ not in self.actor_types or typ in ("Person", "WorkerGroup"):
+                return
+            body = Span(ch.start, office_start, org, typ or "", "suffix", org)
+        person.office = (body, office)
+        ch.spans.append(body)
 
     def _pattern_span(self, ch: Chunk, name: str, raw: str, atoms: list[Span]) -> Span | None:
         """A chunk ending in a type suffix is a name (after dropping a leading quantifier)."""
@@ -615,13 +649,23 @@ class EntityFinder:
         return Span(start, ch.end, stripped, typ, "suffix", raw, aliases)
 
     def _shared_heads(self, text: str, chunks: list[Chunk]) -> None:
-        """区域性、行业性工会联合会: a bare modifier in a list takes the last item's head."""
+        """Lists (A、B、C): a bare modifier takes the last item's head (区域性、行业性工会联合会);
+        a short unknown word among names is a name too (丁薛祥、尤权、…); parallel phrases
+        under one head are one name (技术工人培养、使用、评价、考核机制)."""
         by_list: dict[int, list[Chunk]] = {}
         for ch in chunks:
             by_list.setdefault(ch.list_id, []).append(ch)
         for items in by_list.values():
             if len(items) < 2:
                 continue
+            persons = [c for c in items if c.main is not None and c.main.type == "Person"]
+            if len(persons) >= 2:
+                for c in items:
+                    if c.main is None and 2 <= len(c.text) <= 3 and all(_CJK.match(x) for x in c.text):
+                        c.main = Span(c.start, c.end, c.text, "Person", "person", c.text)
+                        c.spans.insert(0, c.main)
+                continue
+            self._merge_list(text, items)
             last = items[-1]
             if last.main is None or last.main.source not in ("suffix", "lexicon"):
                 continue
@@ -640,6 +684,29 @@ class EntityFinder:
                 sp = Span(ch.start, ch.end, name, last.main.type, "shared", ch.text, ())
                 ch.main = sp
                 ch.spans = [sp] + ch.spans
+
+    def _merge_list(self, text: str, items: list[Chunk]) -> None:
+        """Short untyped phrases listed before a typed non-actor name share it: one name."""
+        last = items[-1]
+        if last.main is None or last.main.type in self.actor_types or last.main.source not in ("suffix", "lexicon"):
+            return
+        head = items[:-1]
+        if any(c.main is not None or len(c.text) > 6 or not _CJK.search(c.text) for c in head):
+            return
+        if last.main.start != last.start:
+            return
+        start = head[0].start
+        raw = text[start:last.main.end]
+        if "和" in raw or "及" in raw:
+            return
+        name = clean_name(raw)
+        merged = Span(start, last.main.end, name, last.main.type, "suffix", raw)
+        for c in head:
+            c.main = None
+        last.main = merged
+        last.start = start
+        last.text = text[start:last.end]
+        last.spans.insert(0, merged)
 
     def _head_of(self, ch: Chunk, first: Chunk) -> str:
         """The head the list shares: a lexicon name ending the last item, else what follows

@@ -76,6 +76,8 @@ def extract(doc: Document, rules: Rules) -> DocResult:
         if sent.meta:
             continue
         for ch in an.chunks:
+            if ch.main is not None and not ch.main.type and ch.main.source == "quote" and len(ch.main.name) >= 4:
+                ch.main.type = "Concept"  # a quoted slogan no verb types: a formulation
             if ch.main is not None and ch.main.type:
                 mentions.append((ch.main, si))
             nested += [(sp, si) for sp in ch.spans if sp.type and sp is not ch.main]

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .entities import Analysis, Chunk, Span
@@ -47,6 +48,7 @@ class RelationFinder:
         self.templates = rules.templates
         self.actor_types = rules.actor_types
         self.speaker_words = tuple(rules.words("speaker_pronouns"))
+        self.leading_offices = rules.words("leading_offices")
 
     def fits(self, s: Span, p: str, o: Span) -> bool:
         subj_ok, obj_ok = self.constraints.get(p, (frozenset(), frozenset()))
@@ -154,6 +156,17 @@ class RelationFinder:
         """targets from a group named inside a programme/body; partOf from a body's name."""
         out: list[Found] = []
         for sp, si in spans:
+            if sp.office is not None:
+                body, office = sp.office
+                p = "leads" if office in self.leading_offices else "partOf"
+                if self.fits(sp, p, body):
+                    out.append(Found(sp, p, body, si))
+            if sp.type == "Event":
+                hosts = [o for o, _ in spans if o is not sp and sp.start <= o.start and o.end <= sp.end
+                         and o.type in ("StateBody", "PartyBody", "Union", "Organization")
+                         and not re.sub(r"第[一二三四五六七八九十百\d]+[届次]", "", sp.surface[: o.start - sp.start])]
+                out += [Found(h, "convenes", sp, si) for h in hosts[:1]]
+                continue
             if sp.source == "lexicon" and sp.type not in ("Program", "Organization", "Union"):
                 continue
             inner = [o for o, _ in spans if o is not sp and sp.start <= o.start and o.end <= sp.end

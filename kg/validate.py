@@ -17,6 +17,7 @@ from typing import Any
 from .cli import UserError
 from .vocab import SHAPES_FILE, SH, VOID, DataIRIs, normalise_base
 
+SHAPES_NS = "https://w3id.org/kg-labour/shapes#"
 _FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".owl": "xml"}
 
 
@@ -61,7 +62,7 @@ class Report:
                 where = f" [{p.path}]" if p.path else ""
                 lines.append(f"  {label} x{len(p.results)}: {p.message}{where}")
                 for focus, detail in p.results[:examples]:
-                    lines.append(f"      {focus}" + (f": {detail}" if detail else ""))
+                    lines.append("      " + ": ".join(x for x in (focus, detail) if x))
                 if len(p.results) > examples:
                     lines.append(f"      … and {len(p.results) - examples} more")
         return "\n".join(lines) + "\n"
@@ -121,16 +122,20 @@ def validate_graph(data: Any, shapes_path: str | Path = SHAPES_FILE) -> Report:
     groups: dict[tuple[str, ...], Problem] = {}
     seen: set[tuple[str, ...]] = set()
     rows = results.query(
-        """SELECT ?sev ?focus ?path ?msg ?shape ?constraint WHERE {
+        """SELECT ?sev ?focus ?path ?msg ?shape ?constraint ?value WHERE {
              ?r a sh:ValidationResult ; sh:resultSeverity ?sev ; sh:focusNode ?focus ; sh:sourceShape ?shape .
              OPTIONAL { ?r sh:resultPath ?path } OPTIONAL { ?r sh:resultMessage ?msg }
-             OPTIONAL { ?r sh:sourceConstraint ?constraint } }""",
+             OPTIONAL { ?r sh:sourceConstraint ?constraint } OPTIONAL { ?r sh:value ?value } }""",
         initNs={"sh": SH},
     )
-    for sev, focus, path, msg, shape, constraint in sorted(rows, key=lambda r: [str(x) for x in r]):
+    for sev, focus, path, msg, shape, constraint, value in sorted(rows, key=lambda r: [str(x) for x in r]):
         sev_name = "warning" if sev in (SH.Warning, SH.Info) else "violation"
         message = shorten_iris(str(msg)) if msg else "does not conform"
-        f = short(focus)
+        # whole-graph checks have a fixed focus node in the shapes' namespace: show the culprit
+        whole_graph = str(focus).startswith(SHAPES_NS)
+        f = "" if whole_graph else short(focus)
+        if whole_graph and value is not None and short(value) not in message:
+            message = f"{short(value)}: {message}"
         if (sev_name, f, message, str(path)) in seen:  # shapes reached through two targets
             continue
         seen.add((sev_name, f, message, str(path)))
@@ -140,7 +145,7 @@ def validate_graph(data: Any, shapes_path: str | Path = SHAPES_FILE) -> Report:
         if prob is None:
             template = shapes.value(constraint, SH.message) if constraint is not None else None
             if template is not None and "{" in str(template):  # results quote values: show the pattern
-                header = re.sub(r"\{[?$](\w+)\}", r"?\1", str(template))
+                header = re.sub(r"\{[?$]\w+\}", "…", str(template))
             else:
                 header = message
             prob = groups[key] = Problem(sev_name, header, short(path))

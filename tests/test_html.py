@@ -91,9 +91,9 @@ def test_empty_graph_and_exporters(tmp_path):
 # ---- in the browser
 
 
-def _check_in_chromium(html: Path, shot: Path, query: str, expect: str, hover: str = "") -> dict:
+def _check_in_chromium(html: Path, shot: Path, **options: object) -> dict:
     require_chromium()
-    result = run_node("check_html.mjs", html, shot, query, expect, *([hover] if hover else []))
+    result = run_node("check_html.mjs", html, shot, json.dumps(options))
     assert "failure" not in result, result.get("failure")
     assert result["requests"] == [], "the page tried to load something"
     assert result["errors"] == [], "console errors"
@@ -107,14 +107,22 @@ def test_chromium_physics_layout(sample_graph, tmp_path):
     path = tmp_path / "graph.html"
     html_export.write(sample_graph, path)
     policy = node_id(sample_graph, "中华人民共和国工会法")
-    r = _check_in_chromium(path, OUTPUT / "test_html.png", "工会法", policy, hover=XSS_ID)
+    program = node_id(sample_graph, "农民工入会集中行动")
+    r = _check_in_chromium(path, OUTPUT / "test_html.png", query="工会法", hoverNode=XSS_ID,
+                           hoverEdge=["acftu", program], hideType="Union")
     assert r["painted"] > 5000  # the canvas has drawn nodes
     assert r["drawnNodes"] == sample_graph.number_of_nodes()  # all of them inside the view
     assert r["physicsEnabled"] is False  # settled and stopped
     assert r["results"] and r["results"][0].startswith("中华人民共和国工会法")
     assert r["selected"] == [policy]
     assert "Trade Union Law of the PRC" in r["details"]
-    assert r["tooltip"] is not None and r["tooltip"].startswith("<img src=x onerror=alert(1)>工会")
+    # tooltips show hostile text as text
+    assert r["nodeTooltip"] is not None and r["nodeTooltip"].startswith("<img src=x onerror=alert(1)>工会")
+    assert "类型：工会组织（Union）" in r["nodeTooltip"] and "doc_a《示例一》" in r["nodeTooltip"]
+    assert r["edgeTooltip"] is not None and "开展（launches）" in r["edgeTooltip"]
+    assert "<script>alert(1)</script>" in r["edgeTooltip"]
+    # the type filter hides the two unions
+    assert r["visibleBefore"] - r["visibleAfterHide"] == 2
     assert r["imgElements"] == 0 and r["scriptElements"] == 3
     assert (OUTPUT / "test_html.png").stat().st_size > 10_000
 
@@ -124,7 +132,7 @@ def test_chromium_precomputed_layout(sample_graph, tmp_path):
     path = tmp_path / "graph.html"
     html_export.write(sample_graph, path, physics_max_nodes=0)
     xi = node_id(sample_graph, "习近平")
-    r = _check_in_chromium(path, OUTPUT / "test_html_static.png", "Xi Jinping", xi)
+    r = _check_in_chromium(path, OUTPUT / "test_html_static.png", query="Xi Jinping")
     assert r["painted"] > 5000 and r["drawnNodes"] == sample_graph.number_of_nodes()
     assert r["physicsEnabled"] is False
     assert r["selected"] == [xi]
@@ -136,5 +144,5 @@ def test_search_aliases_and_ids(sample_graph, tmp_path, query):
     path = tmp_path / "graph.html"
     html_export.write(sample_graph, path)
     expect = node_id(sample_graph, "习近平" if query == "总书记" else "全国总工会")
-    r = _check_in_chromium(path, tmp_path / "shot.png", query, expect)
+    r = _check_in_chromium(path, tmp_path / "shot.png", query=query)
     assert r["selected"] == [expect]

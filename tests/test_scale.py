@@ -18,7 +18,7 @@ import pytest
 import kg.extract
 import kg.pipeline
 from kg.export.nodelink import dumps
-from kg.model import Document, DocResult
+from kg.model import DocResult, Document
 from kg.pipeline import run_build
 from kg.rules import load_rules
 
@@ -61,15 +61,16 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
     return folder / "corpus", (folder / "serial" / "graph.json").read_bytes()
 
 
-def test_jobs_2_gives_the_serial_bytes_and_progress_goes_to_stderr(corpus, tmp_path):
+def test_jobs_2_gives_the_serial_bytes_and_quiet_hides_progress(corpus, tmp_path):
     folder, serial = corpus
-    proc = kg_build(folder, "--out", tmp_path, "--formats", "json", "--jobs", "2", "--no-cache")
+    proc = kg_build(folder, "--out", tmp_path, "--formats", "json", "--jobs", "2")
     assert (tmp_path / "graph.json").read_bytes() == serial
     assert "2 processes" in proc.stderr and "24 extracted" in proc.stderr
     assert "kg build: 24 docs" in proc.stderr  # the progress bar: documents and characters
     assert proc.stdout == ""
-    quiet = kg_build(folder, "--out", tmp_path / "q", "--formats", "json", "--jobs", "2", "--no-cache", "--quiet")
+    quiet = kg_build(folder, "--out", tmp_path, "--formats", "json", "--jobs", "2", "--quiet")
     assert quiet.stderr == ""
+    assert (tmp_path / "graph.json").read_bytes() == serial
 
 
 def test_dask_local_cluster_gives_the_serial_bytes(corpus, tmp_path):
@@ -178,15 +179,19 @@ def test_a_failing_document_is_reported_and_the_build_goes_on(small, monkeypatch
 
 def test_the_build_streams(monkeypatch):
     """3,000 documents go through, but only a few batches' worth are ever alive at once."""
-    live: weakref.WeakSet[Document] = weakref.WeakSet()
-    peak = 0
+    live = peak = 0
+
+    def freed() -> None:
+        nonlocal live
+        live -= 1
 
     def documents(_inputs):
-        nonlocal peak
+        nonlocal live, peak
         for i in range(3000):
             doc = Document(id=f"n{i:04d}", path=f"n{i:04d}.txt", text="工会" * 50)
-            live.add(doc)
-            peak = max(peak, len(live))
+            weakref.finalize(doc, freed)
+            live += 1
+            peak = max(peak, live)
             yield doc
 
     def tiny(doc: Document, rules) -> DocResult:

@@ -13,7 +13,7 @@ import random
 import networkx as nx
 
 
-def positions(G: nx.Graph, spacing: float = 45.0, seed: int = 7) -> dict[str, tuple[int, int]]:
+def positions(G: nx.Graph, spacing: float = 80.0, seed: int = 7) -> dict[str, tuple[int, int]]:
     """Node -> (x, y) in screen pixels, centred on 0, with about `spacing` x `spacing` pixels of
     room per node (FR packs hub-heavy graphs tightly; scaling by edge length would overlap nodes)."""
     import igraph as ig  # only big graphs need it; keep the import off the common path
@@ -27,7 +27,13 @@ def positions(G: nx.Graph, spacing: float = 45.0, seed: int = 7) -> dict[str, tu
     rng = random.Random(seed)
     side = math.sqrt(len(nodes)) / 2  # igraph's own start square; a wider one is 4x slower to settle
     start = [[rng.uniform(-side, side), rng.uniform(-side, side)] for _ in nodes]
-    coords = g.layout_fruchterman_reingold(seed=start, niter=500, grid=len(nodes) > 1000).coords
+    # FR also draws random numbers while it runs (from igraph's RNG, by default the global `random`):
+    # give it a seeded generator for this call only
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        coords = g.layout_fruchterman_reingold(seed=start, niter=500, grid=len(nodes) > 1000).coords
+    finally:
+        ig.set_random_number_generator(random)
     xs = [c[0] for c in coords]
     ys = [c[1] for c in coords]
     cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2

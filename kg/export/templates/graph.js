@@ -156,7 +156,7 @@
     items.forEach(function (it, i) {
       if (!it.n) return;  // only what the graph has
       var label = el("label"), cb = el("input");
-      cb.type = "checkbox"; cb.checked = true; cb.dataset.index = i;
+      cb.type = "checkbox"; cb.checked = true; cb.dataset.index = i; cb.dataset.type = it.name;
       cb.addEventListener("change", function () {
         if (cb.checked) shown.add(i); else shown.delete(i);
         refresh();
@@ -311,5 +311,6 @@
     search: function (q) { return search(q, 30).map(function (i) { return NODES[i].id; }); },
     indexOf: function (id) { return NODES.findIndex(function (n) { return n.id === id; }); },
     selectedIds: function () { return network.getSelectedNodes().map(function (i) { return NODES[i].id; }); },
+    visibleNodes: function () { return nodesView.length; },
   };
 })();
