@@ -83,7 +83,7 @@ def synthetic_graph(n_nodes: int, seed: int = 1, edges_per_node: float = 1.6) ->
         ents: dict[str, EntityInfo] = {}
         relations: list[Relation] = []
 
-        def mention(i: int, sent: int) -> None:
+        def mention(i: int, sent: int, ents: dict[str, EntityInfo] = ents) -> None:
             name = names[i]
             if name not in ents:
                 en = f"entity {i}" if i % 3 == 0 else ""

@@ -124,7 +124,7 @@ _NOT_CJK = re.compile(
     "\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]"
 )
 _NON_ASCII = re.compile("[^\x00-\x7f]")
-_HANZI = re.compile("[\u4e00-\u9fff]")
+_HANZI = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # ideographs: common, ext. A, compatibility
 
 
 def _strict(data: bytes, codec: str) -> str | None:
@@ -178,9 +178,14 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             if text is None:
                 raise ValueError(CANNOT_DECODE)
             return text, codec
-    text = None if b"\0" in data else _strict(data, "utf-8")
-    if text is not None and _few_controls(text):
-        return text, "utf-8"
+    utf8 = None if b"\0" in data else _strict(data, "utf-8")
+    if utf8 is not None and _few_controls(utf8):
+        if _mostly_cjk_or_ascii(utf8):
+            return utf8, "utf-8"
+        gb = _strict(data, "gb18030")  # a few GBK characters can happen to be valid UTF-8 too
+        if gb is not None and _mostly_cjk_or_ascii(gb) and _mostly_common_hanzi(gb):
+            return gb, "gb18030"
+        return utf8, "utf-8"
     codecs_to_try = _utf16_orders(data) if b"\0" in data else ("gb18030", "utf-16-le", "utf-16-be")
     for codec in codecs_to_try:
         text = _strict(data, codec)

@@ -105,6 +105,7 @@ class EntityFinder:
         self.breakers = rules.words("breakers")
         self.soft_breakers = rules.words("soft_breakers")
         self.tags = _jieba_tags()
+        self._guessed: dict[str, str | None] = {}
         self.generic_tails = tuple(rules.words("generic_tails"))
         self.not_heads = rules.words("not_heads")
         self.strip_prefixes = sorted(rules.words("strip_prefixes"), key=len, reverse=True)
@@ -114,6 +115,7 @@ class EntityFinder:
         self.verbs = rules.verbs
         self.actor_types = rules.actor_types
         self.name_patterns = [(re.compile(p["regex"]), p["type"]) for p in rules.patterns.get("name_patterns") or []]
+        self.inherit = tuple(rules.patterns.get("inherit_suffixes") or ())
         self.numbered = re.compile(rules.patterns.get("numbered_concept") or r"^$")
 
     # -- typing -------------------------------------------------------------------------
@@ -121,6 +123,11 @@ class EntityFinder:
         """Type of a name by its head suffix, or None."""
         if name in self.not_heads or len(name) < 2:
             return None
+        for suf in self.inherit:
+            if name.endswith(suf) and len(name) > len(suf) + 1:
+                owner = self._type_of_name(name[: -len(suf)])
+                if owner in self.actor_types and owner != "WorkerGroup":
+                    return owner  # 全国总工会机关 is a Union, 党中央机关 a PartyBody
         for suf, typ in self.rules.suffixes:
             if name.endswith(suf) and len(name) > len(suf):
                 return typ
@@ -218,6 +225,7 @@ class EntityFinder:
         for ch in chunks:
             self._analyse(text, ch, lex)
         self._shared_heads(text, chunks)
+        self._etc_lists(text, chunks)
         for ch in chunks:
             ch.start += offset
             ch.end += offset
@@ -360,6 +368,9 @@ class EntityFinder:
                 flush(False)
                 prev_kind = "break"
                 continue
+            if kind == "atom" and sp is not None and sp.source == "quote" and cur and cur[-1][3] is not None \
+                    and cur[-1][3].source == "quote" and cur[-1][1] == s:
+                flush(True)  # “A”“B”: two names side by side
             if kind == "atom" and sp is not None and sp.source in ("title", "pattern"):
                 flush(True)  # 《…》 is a name of its own: …会议|《关于…的决定》
                 cur.append((s, e, kind, sp))
@@ -372,6 +383,16 @@ class EntityFinder:
         verbs.sort()
         return self._split_conjunctions(text, chunks)
 
+    def tag(self, word: str) -> str | None:
+        """jieba's part of speech for a word: its dictionary tag, else jieba's HMM guess."""
+        tag = self.tags.get(word)
+        if tag is None and word and word not in self._guessed:
+            import jieba.posseg
+
+            pairs = list(jieba.posseg.cut(word, HMM=True))
+            self._guessed[word] = pairs[0].flag if len(pairs) == 1 else None
+        return tag if tag is not None else self._guessed.get(word)
+
     def _nounish(self, text: str, unit) -> bool:
         """Can a verb after this unit still be inside a name (全国|推进…, 职业技能|提升…)?"""
         if unit[3] is not None:
@@ -379,7 +400,7 @@ class EntityFinder:
         word = text[unit[0]:unit[1]]
         if word in self.index or word in self.rules.suffix_words:
             return True
-        return self.tags.get(word) in ("n", "nz", "ns", "nt", "l", "vn", "j", "an", "b", "s")
+        return self.tag(word) in ("n", "nz", "ns", "nt", "l", "vn", "j", "an", "b", "s")
 
     def _actor_before(self, text: str, cur: list) -> bool:
         """Is the run so far an agent (全国总工会|会同…)? Then a verb after it is a real verb."""
@@ -531,7 +552,7 @@ class EntityFinder:
         if last in self.not_heads and last not in self.rules.suffix_words:
             return None
         lead = 0
-        while lead < len(words) - 1 and self.tags.get(text[words[lead][0]:words[lead][1]]) in ("v", "d", "ad", "vd") \
+        while lead < len(words) - 1 and self.tags.get(text[words[lead][0]:words[lead][1]]) in ("v", "d", "vd") \
                 and text[words[lead][0]:words[lead][1]] not in self.index:
             lead += 1
         if lead:
@@ -544,9 +565,16 @@ class EntityFinder:
                 return self.lexicon_span(start, main.end, name)
             main = Span(start, main.end, name, typ, main.source, text[start:main.end])
         tail = next((a for a in atoms if a.end == main.end and a.start > main.start and a.source == "lexicon"), None)
-        if tail is not None and main.type in self.actor_types and tail.type in self.actor_types \
-                and self._verbish(text, ch, tail.start):
-            return tail
+        if tail is not None and main.type in self.actor_types and tail.type in self.actor_types:
+            if self._verbish(text, ch, tail.start):
+                return tail
+            owner = clean_name(text[main.start:tail.start])
+            owner_type = self._type_of_name(owner)
+            if owner_type in self.actor_types and owner_type not in ("WorkerGroup", "Person"):
+                # 郑州圆方集团|全体职工: the body is the name; its people are named after it
+                if owner in self.index:
+                    return self.lexicon_span(main.start, tail.start, owner)
+                return Span(main.start, tail.start, owner, owner_type or "", "suffix", owner)
         if main.type == "Concept" and len(words) >= 2 and \
                 self.tags.get(text[words[-2][0]:words[-2][1]]) in ("a", "ad", "an", "d"):
             return None
@@ -647,6 +675,26 @@ class EntityFinder:
             if stripped.endswith(tail) and self.suffix_type(short):
                 return Span(start, ch.end, short, self.suffix_type(short) or typ, "suffix", raw, (stripped, *aliases))
         return Span(start, ch.end, stripped, typ, "suffix", raw, aliases)
+
+    def _etc_lists(self, text: str, chunks: list[Chunk]) -> None:
+        """A、B、C等 HEAD: untyped items listed before 等 and a typed category take its type
+        (机关干部基层联系点、定期接待群众来访等直接联系群众制度)."""
+        for i in range(len(chunks) - 1):
+            cat = chunks[i + 1]
+            between = text[chunks[i].end:cat.start]
+            if between not in ("等", "等各类", "等系列") or cat.main is None or cat.main.start != cat.start:
+                continue
+            typ = cat.main.type
+            if typ in self.actor_types:
+                continue
+            items = [c for c in chunks[: i + 1] if c.list_id == chunks[i].list_id]
+            for c in items:
+                if c.main is not None and c.main.start == c.start and c.main.end == c.end:
+                    continue
+                name = clean_name(c.text)
+                if 2 <= len(name) <= 16:
+                    c.main = Span(c.start, c.end, name, typ, "suffix", c.text)
+                    c.spans.insert(0, c.main)
 
     def _shared_heads(self, text: str, chunks: list[Chunk]) -> None:
         """Lists (A、B、C): a bare modifier takes the last item's head (区域性、行业性工会联合会);

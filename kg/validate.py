@@ -95,8 +95,10 @@ def validate_graph(data: Any, shapes_path: str | Path = SHAPES_FILE) -> Report:
         shapes.parse(str(shapes_path), format="turtle")
     except FileNotFoundError:
         raise UserError(f"{shapes_path}: no such file") from None
-    conforms, results, _text = pyshacl.validate(data, shacl_graph=shapes, inference="none",
-                                                allow_warnings=True, advanced=False)
+    conforms, results, text = pyshacl.validate(data, shacl_graph=shapes, inference="none",
+                                               allow_warnings=True, advanced=False)
+    if not isinstance(results, rdflib.Graph):  # the shapes themselves are broken
+        raise UserError(f"{shapes_path}: {' '.join(str(text).split())[:300]}")
     base = next((str(o) for o in data.objects(None, VOID.uriSpace)), None)
     try:
         prefixes = DataIRIs(normalise_base(base)).prefixes()

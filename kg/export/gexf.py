@@ -34,7 +34,7 @@ class _Writer(GEXFWriter):
 
 def write(G: nx.MultiDiGraph, path: str | Path, **_: Any) -> None:
     H = flat_graph(G, viz=True)
-    for u, v, key, d in H.edges(keys=True, data=True):
+    for _, _, key, d in H.edges(keys=True, data=True):
         d["id"] = key  # GEXF's edge id; networkx reads it back as the multigraph key
     writer = _Writer(encoding="utf-8", prettyprint=True, version="1.2draft")
     writer.add_graph(H)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from .layout import positions
 from .palette import node_size, predicate_style, type_style
 
 PHYSICS_MAX_NODES = 1000  # above this, layout in Python: physics on 1,000 nodes takes ~5 s here
-EDGE_LABELS_MAX_EDGES = 400  # edge labels on by default only when they stay legible
+EDGE_LABELS_MAX_EDGES = 150  # edge labels on by default only while they stay legible
 MAX_EVIDENCE = 20  # sentences kept per node or edge; the count says how many more there are
 
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -120,10 +120,9 @@ def payload(G: nx.MultiDiGraph, *, physics: bool, title: str | None = None) -> d
     }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(name: str) -> str:
-    text = (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
-    return text
+    return (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

@@ -39,4 +39,4 @@ def positions(G: nx.Graph, spacing: float = 80.0, seed: int = 7) -> dict[str, tu
     cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
     area = max((max(xs) - min(xs)) * (max(ys) - min(ys)), 1e-9)
     scale = spacing * math.sqrt(len(nodes) / area)
-    return {n: (round((x - cx) * scale), round((y - cy) * scale)) for n, (x, y) in zip(nodes, coords)}
+    return {n: (round((x - cx) * scale), round((y - cy) * scale)) for n, (x, y) in zip(nodes, coords, strict=True)}

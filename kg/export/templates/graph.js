@@ -115,7 +115,7 @@
     layout: { randomSeed: 7, improvedLayout: !big && NODES.length <= 200 },
     physics: big ? false : {
       solver: "forceAtlas2Based",
-      forceAtlas2Based: { gravitationalConstant: -80, centralGravity: 0.01, springLength: 110, springConstant: 0.08,
+      forceAtlas2Based: { gravitationalConstant: -80, centralGravity: 0.03, springLength: 110, springConstant: 0.08,
                           damping: 0.6, avoidOverlap: 0.6 },
       maxVelocity: 60, minVelocity: 1, timestep: 0.5,
       stabilization: { enabled: true, iterations: Math.round(Math.min(500, Math.max(200, 150000 / NODES.length))), updateInterval: 25, fit: true },
