@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import codecs
 import datetime
-import functools
 import json
 import logging
 import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from .rules import DEFAULT_ONTOLOGY, Rules, RulesError
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 ARCHIVE_SUFFIX = ".jsonl"
+LOADABLE_SUFFIXES = TEXT_SUFFIXES | {ARCHIVE_SUFFIX}
 SIDECAR_NAME = "sources.jsonl"  # compared case-insensitively
 METADATA_RULES = Path("rules") / "metadata.yaml"  # inside the ontology folder
 
@@ -75,7 +75,7 @@ def _is_sidecar(path: Path) -> bool:
 
 
 def _loadable(path: Path) -> bool:
-    return path.suffix.lower() in TEXT_SUFFIXES or path.suffix.lower() == ARCHIVE_SUFFIX
+    return path.suffix.lower() in LOADABLE_SUFFIXES
 
 
 def iter_paths(inputs: Iterable[str]) -> Iterator[tuple[Path, Path] | LoadError]:
@@ -95,7 +95,7 @@ def iter_paths(inputs: Iterable[str]) -> Iterator[tuple[Path, Path] | LoadError]
             if _is_sidecar(path):
                 yield LoadError(item, "a SOURCES.jsonl file holds metadata for the files beside it, not documents")
             elif not _loadable(path):
-                yield LoadError(item, f"unsupported file type '{path.suffix or path.name}': "
+                yield LoadError(item, f"unsupported file type '{path.suffix or '(no suffix)'}': "
                                       "expected .txt, .md or .jsonl")
             else:
                 yield path, path.parent
@@ -124,6 +124,7 @@ _NOT_CJK = re.compile(
     "\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]"
 )
 _NON_ASCII = re.compile("[^\x00-\x7f]")
+_SAMPLE = 500_000  # characters: enough to judge a decoding, and cheap on a large archive
 _HANZI = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # ideographs: common, ext. A, compatibility
 
 
@@ -135,17 +136,18 @@ def _strict(data: bytes, codec: str) -> str | None:
 
 
 def _few_controls(text: str) -> bool:
-    return len(_CONTROL.findall(text)) * 1000 <= len(text)
+    return len(_CONTROL.findall(text, 0, _SAMPLE)) * 1000 <= min(len(text), _SAMPLE)
 
 
 def _mostly_cjk_or_ascii(text: str) -> bool:
     """No control characters, and what is not ASCII is (90%) Chinese or Japanese text."""
-    return _few_controls(text) and len(_NOT_CJK.findall(text)) * 10 <= len(_NON_ASCII.findall(text))
+    other = len(_NOT_CJK.findall(text, 0, _SAMPLE))
+    return _few_controls(text) and other * 10 <= len(_NON_ASCII.findall(text, 0, _SAMPLE))
 
 
 def _mostly_common_hanzi(text: str) -> bool:
     """Real Chinese uses GB2312's 6,763 common characters; a wrong decoding lands on rare ones."""
-    sample = _HANZI.findall(text, 0, 200_000)
+    sample = _HANZI.findall(text, 0, _SAMPLE)
     common = 0
     for ch in sample:
         try:
@@ -333,7 +335,7 @@ class MetadataRules:
     @cached_property
     def author_words_re(self) -> re.Pattern[str]:
         words = [w for rule in self.bylines if rule.key == "author" for w in rule.words]
-        return re.compile(rf"(?:{_alternation(words)})[ \t\u3000：:]*")
+        return re.compile(rf"(?:{_alternation(words)})[ \t\u3000：:]*" if words else r"(?!)")
 
     def short_value(self, value: str, limit: int | None = None) -> bool:
         return 0 < len(value) <= (limit or self.value_max_chars) and not any(
@@ -363,7 +365,7 @@ def _number(path: Path, data: dict[str, Any], key: str) -> int:
     return value
 
 
-@functools.lru_cache(maxsize=8)
+@lru_cache(maxsize=8)
 def _load_metadata_rules(path: Path, _mtime: int) -> MetadataRules:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -492,7 +494,7 @@ class BylineFinder:
         """The first line as a title: short, no sentence punctuation, and more text follows."""
         end = _line_end(text, pos)
         line = text[pos:end].strip().lstrip("#").strip()
-        more = text[end:].strip()
+        more = _skip_space(text, end) < len(text)
         if more and self.rules.short_value(line, self.rules.title_max_chars) and re.search(r"\w", line):
             return line
         return ""

@@ -116,6 +116,8 @@ class EntityFinder:
         self.actor_types = rules.actor_types
         self.name_patterns = [(re.compile(p["regex"]), p["type"]) for p in rules.patterns.get("name_patterns") or []]
         self.inherit = tuple(rules.patterns.get("inherit_suffixes") or ())
+        self.de_heads = tuple(rules.patterns.get("de_heads") or ())
+        self.de_owners = tuple(rules.patterns.get("de_owners") or ())
         self.numbered = re.compile(rules.patterns.get("numbered_concept") or r"^$")
 
     # -- typing -------------------------------------------------------------------------
@@ -365,6 +367,10 @@ class EntityFinder:
                 prev_kind = "conj"
                 continue
             if kind == "break":
+                if word == "的" and cur and self._de_joins(text, cur, e):
+                    cur.append((s, e, "word", None))
+                    prev_kind = "word"
+                    continue
                 flush(False)
                 prev_kind = "break"
                 continue
@@ -392,6 +398,14 @@ class EntityFinder:
             pairs = list(jieba.posseg.cut(word, HMM=True))
             self._guessed[word] = pairs[0].flag if len(pairs) == 1 else None
         return tag if tag is not None else self._guessed.get(word)
+
+    def _de_joins(self, text: str, cur: list, after: int) -> bool:
+        """Does this 的 sit inside a name (国有企业的工会委员会, 工会所属的企业)?"""
+        before = text[cur[0][0]:cur[-1][1]]
+        if before.endswith(self.de_owners):
+            return True
+        return any(text.startswith(h, after) and not _CJK.match(text[after + len(h):after + len(h) + 1] or "x")
+                   for h in self.de_heads)
 
     def _nounish(self, text: str, unit) -> bool:
         """Can a verb after this unit still be inside a name (全国|推进…, 职业技能|提升…)?"""
@@ -456,9 +470,21 @@ class EntityFinder:
             parts = [ch]
             for m in reversed(list(re.finditer(r"以及|和|与|及", ch.text))):
                 left_t, right_t = ch.text[: m.start()], ch.text[m.end():]
-                if not left_t or not right_t:
+                at = ch.start + m.start()
+                if not left_t or not right_t or any(a.start <= at < a.end for a in ch.spans):
                     continue
                 lt, rt = self._type_of_text(left_t, ch), self._type_of_text(right_t, ch)
+                if rt is None:
+                    cut_r = ch.start + m.end()
+                    for w in reversed(ch.words):
+                        if w[1] <= cut_r + 1:
+                            break
+                        rt = self._type_of_text(text[cut_r:w[0]], ch) if w[0] > cut_r + 1 else None
+                        if rt:
+                            break
+                if rt and not lt and rt not in self.actor_types and len(clean_name(left_t)) >= 4 \
+                        and not left_t.endswith(("性", "的")):
+                    lt = rt  # 职业教育和文化体育活动: two programmes
                 if not lt or not rt:
                     continue
                 both_actors = lt in self.actor_types and rt in self.actor_types
@@ -548,6 +574,8 @@ class EntityFinder:
         (已建…, 持久…), an actor after a verb is the known actor (关心|职工), no adjective +
         精神 (崇高精神)."""
         words = [w for w in ch.words if main.start <= w[0] and w[1] <= main.end] or ch.words
+        if not words:
+            return main
         last = text[words[-1][0]:words[-1][1]]
         if last in self.not_heads and last not in self.rules.suffix_words:
             return None

@@ -223,19 +223,21 @@ def score_part(part: GraphPart, gold: Gold, lenient: bool = False) -> dict[str, 
     )
 
     rel_keys = sorted(gold.relations)
-    any_edge, same_edge = [], []
+    any_edge, same_edge, seen_edges = [], [], []
     for s, p, o in rel_keys:
         s_ids, o_ids = resolve.get(s, set()), resolve.get(o, set())
-        between, typed = set(), set()
+        between, typed, seen = set(), set(), set()
         for k, (es, ep, eo) in enumerate(part.edges):
             forward = es in s_ids and eo in o_ids
             backward = es in o_ids and eo in s_ids
             if forward or backward:
                 between.add(k)
+                seen.add(str(ep) if forward else f"{ep} the other way round")
                 if ep == p and (forward or p in SYMMETRIC_PREDICATES):
                     typed.add(k)
         any_edge.append(between)
         same_edge.append(typed)
+        seen_edges.append(seen)
     rel_untyped, rel_typed = max_matching(any_edge), max_matching(same_edge)
 
     n_nodes, n_edges = len(part.nodes), len(part.edges)
@@ -260,9 +262,9 @@ def score_part(part: GraphPart, gold: Gold, lenient: bool = False) -> dict[str, 
     for g, (s, p, o) in enumerate(rel_keys):
         if g in rel_typed:
             continue
-        found_as = sorted({str(part.edges[k][1]) for k in any_edge[g]})
+        found_as = sorted(seen_edges[g])
         unknown = [end for end in (s, o) if end not in gold.entities]
-        why = (f"edge between them: {', '.join(found_as)}" if found_as
+        why = (f"edge between them: {'; '.join(found_as)}" if found_as
                else f"{', '.join(unknown)}: not a gold entity name" if unknown else "no edge between them")
         missed_relations.append(f"{s} -{p}-> {o}  ({why})")
     matched = set(ent_untyped.values())
