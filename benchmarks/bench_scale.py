@@ -124,6 +124,9 @@ def main() -> None:
     if "jobs1" not in args.skip:
         rows["jobs1"] = build("jobs1", 1, "jobs1", fresh=True)
     rows["jobs2"] = build("jobs2", 2, "jobs2", fresh=True)
+    same = None
+    if "jobs1" in rows:
+        same = (work / "jobs1" / "graph.json").read_bytes() == (work / "jobs2" / "graph.json").read_bytes()
 
     edited = files[len(files) // 2]
     original = edited.read_bytes()
@@ -145,13 +148,12 @@ def main() -> None:
     ratios["rebuild/jobs2"] = round(rows["rebuild"]["seconds"] / rows["jobs2"]["seconds"], 3)
     if "jobs1" in rows:
         ratios["jobs1/jobs2"] = round(rows["jobs1"]["seconds"] / rows["jobs2"]["seconds"], 2)
-        same = (work / "jobs1" / "graph.json").read_bytes() == \
-            (work / "jobs2" / "graph.json").read_bytes()
         print(f"  jobs1 and jobs2 graph.json identical: {same}")
     for k, v in ratios.items():
         goal = {"jobs2/jieba": " (goal <= 1.0)", "rebuild/jobs2": " (goal < 0.05)"}.get(k, "")
         print(f"  {k:<14} {v}{goal}")
     report = {"corpus": {"path": str(corpus), "documents": len(files), "bytes": size}, "ratios": ratios,
+              "identical": same,
               "runs": {k: {f: v for f, v in r.items() if f not in ("stdout", "stderr")} for k, r in rows.items()}}
     (work / "bench_scale.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(f"\nwrote {work / 'bench_scale.json'}")

@@ -81,6 +81,7 @@ class Analysis:
 
     chunks: list[Chunk]
     verbs: list[tuple[int, int, str]]  # absolute (start, end, word)
+    softs: list[int] = field(default_factory=list)  # absolute starts of verbs that are not triggers
 
 
 @dataclass
@@ -117,6 +118,7 @@ class EntityFinder:
         self.name_patterns = [(re.compile(p["regex"]), p["type"]) for p in rules.patterns.get("name_patterns") or []]
         self.inherit = tuple(rules.patterns.get("inherit_suffixes") or ())
         self.de_heads = tuple(rules.patterns.get("de_heads") or ())
+        self.token_aliases = dict(rules.patterns.get("token_aliases") or {})
         self.de_owners = tuple(rules.patterns.get("de_owners") or ())
         self.numbered = re.compile(rules.patterns.get("numbered_concept") or r"^$")
 
@@ -223,6 +225,7 @@ class EntityFinder:
         atomic = self.atomic_spans(text, lex)
         units = self._units(text, tokens, atomic)
         verbs: list[tuple[int, int, str]] = []
+        self._softs: list[int] = []
         chunks = self._group(text, units, verbs)
         for ch in chunks:
             self._analyse(text, ch, lex)
@@ -234,7 +237,7 @@ class EntityFinder:
             for sp in _unique(ch.spans):
                 sp.start += offset
                 sp.end += offset
-        return Analysis(chunks, [(a + offset, b + offset, w) for a, b, w in verbs])
+        return Analysis(chunks, [(a + offset, b + offset, w) for a, b, w in verbs], [a + offset for a in self._softs])
 
     def _units(self, text: str, tokens: list[Token], atomic: list[Span]) -> list[tuple[int, int, str, Span | None]]:
         """Tokens with atomic spans merged: (start, end, kind, span); kind is word/break/verb/atom…"""
@@ -256,7 +259,15 @@ class EntityFinder:
                 ai += 1
                 continue
             prev = tokens[i - 1].text if i else ""
-            units.append((start, tok.end, self._kind(text[start:tok.end], prev), None))
+            word = text[start:tok.end]
+            if word in self.token_aliases and start == tok.start:
+                entry = self.index.get(self.token_aliases[word])
+                if entry is not None:
+                    units.append((start, tok.end, "atom", Span(start, tok.end, entry.name, entry.type, "lexicon",
+                                                               word, (), entry.label_en, entry.id)))
+                    pos = tok.end
+                    continue
+            units.append((start, tok.end, self._kind(word, prev), None))
             pos = tok.end
         return self._attach_parentheticals(text, self._ordinals(text, units))
 
@@ -357,6 +368,8 @@ class EntityFinder:
                 flush(False)
                 if kind == "verb":
                     verbs.append((s, e, word))
+                else:
+                    self._softs.append(s)
                 prev_kind = kind
                 continue
             if kind == "conj":
@@ -458,6 +471,8 @@ class EntityFinder:
             if u[2] in ("tverb", "tsoft"):
                 if u[2] == "tverb":
                     verbs.append((u[0], u[1], text[u[0]:u[1]]))
+                else:
+                    self._softs.append(u[0])
                 pieces.append([])
             else:
                 pieces[-1].append(u)

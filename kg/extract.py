@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .entities import Analysis, EntityFinder, Span, Token
 from .model import Document, DocResult, EntityInfo, Relation
 from .relations import DocState, Found, RelationFinder
-from .resolve import Resolver, byline_relations, heading_cuts, infer_speaker
+from .resolve import Anaphora, Resolver, byline_relations, heading_cuts, infer_speaker
 from .rules import Rules
 from .segment import Segmenter, get_segmenter
 from .sentences import Sentence, split_sentences
@@ -72,9 +72,11 @@ def extract(doc: Document, rules: Rules) -> DocResult:
     found: list[Found] = []
     mentions: list[tuple[Span, int]] = []
     nested: list[tuple[Span, int]] = []  # names inside names: nodes only when a relation needs them
+    anaphora = Anaphora(rules)
     for si, (sent, an) in enumerate(zip(sentences, analyses)):
         if sent.meta:
             continue
+        anaphora.resolve(an.chunks)
         for ch in an.chunks:
             if ch.main is not None and not ch.main.type and ch.main.source == "quote" and len(ch.main.name) >= 4:
                 ch.main.type = "Concept"  # a quoted slogan no verb types: a formulation

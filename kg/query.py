@@ -41,8 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                  "in queries/ (e.g. acftu-partners)")
     p.add_argument("--build", "-b", default="output", help="build folder (default: output/)")
     p.add_argument("--format", "-f", choices=FORMATS, default="table",
-                   help="table (Markdown-style, default), csv, tsv or json (SPARQL results formats); "
-                        "ttl or nt for CONSTRUCT/DESCRIBE")
+                   help="SELECT/ASK: table (Markdown-style, default), csv, tsv, json (SPARQL results "
+                        "formats); CONSTRUCT/DESCRIBE: table or ttl (Turtle), nt, json (JSON-LD)")
     p.add_argument("--max-width", type=int, default=60, metavar="N",
                    help="truncate table cells to N columns (0: never; default 60)")
     p.add_argument("--no-cache", action="store_true", help="load the RDF into memory instead of using .kg-store/")
@@ -90,6 +90,12 @@ def _prune(root: Path, keep: str) -> None:
         shutil.rmtree(child, ignore_errors=True)
 
 
+def fallback_store_root(build: str | Path) -> Path:
+    """Where stores go when the build folder is not writable: one folder per build, in the temp dir."""
+    digest = hashlib.sha1(str(Path(build).resolve()).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"kg-store-{digest}"
+
+
 def ensure_store(build: str | Path) -> Path:
     """Path of an on-disk Oxigraph store holding the build's RDF; created on first use.
 
@@ -103,8 +109,7 @@ def ensure_store(build: str | Path) -> Path:
         root.mkdir(exist_ok=True)
         probe = tempfile.mkdtemp(prefix=f"tmp-{os.getpid()}-", dir=root)
     except OSError:
-        digest = hashlib.sha1(str(Path(build).resolve()).encode()).hexdigest()[:12]
-        root = Path(tempfile.gettempdir()) / f"kg-store-{digest}"
+        root = fallback_store_root(build)
         root.mkdir(parents=True, exist_ok=True)
         probe = tempfile.mkdtemp(prefix=f"tmp-{os.getpid()}-", dir=root)
     target = root / key
@@ -317,7 +322,10 @@ def render(result: Any, fmt: str, prefixes: dict[str, str], max_width: int = 60)
         return _sort_prefix_lines(ox.serialize(result, format=ox.RdfFormat.TURTLE, prefixes=prefixes)), ""
     if fmt == "nt":
         return ox.serialize(result, format=ox.RdfFormat.N_TRIPLES), ""
-    raise UserError(f"--format {fmt} is for SELECT/ASK; CONSTRUCT/DESCRIBE results: table (Turtle), ttl, nt")
+    if fmt == "json":
+        return _with_newline(ox.serialize(result, format=ox.RdfFormat.JSON_LD)), ""
+    raise UserError(f"--format {fmt} is for SELECT/ASK; CONSTRUCT/DESCRIBE results: table (Turtle), ttl, nt, "
+                    "json (JSON-LD)")
 
 
 def cmd_query(args: argparse.Namespace) -> int:

@@ -69,7 +69,7 @@ class RelationFinder:
         for ci, (cs, ce) in enumerate(clauses):
             chunks = [c for c in an.chunks if cs <= c.start and c.end <= ce]
             verbs = [v for v in an.verbs if cs <= v[0] and v[1] <= ce]
-            subjects = self._subjects(text, cs, ce, chunks, verbs, state)
+            subjects = self._subjects(text, cs, ce, chunks, verbs, state, an.softs)
             explicit = bool(subjects)
             if explicit:
                 for leaders, p in pending_leaders:
@@ -100,16 +100,22 @@ class RelationFinder:
             out += self._templates(text, cs, ce, chunks, agents, si, pending_leaders, pending_approvers)
         return out
 
-    def _subjects(self, text: str, cs: int, ce: int, chunks: list[Chunk], verbs, state: DocState) -> list[Span]:
-        """Actors before the clause's first verb, not governed by a preposition; 我们 = speaker."""
+    def _subjects(self, text: str, cs: int, ce: int, chunks: list[Chunk], verbs, state: DocState,
+                  softs: list[int]) -> list[Span]:
+        """Actors before the clause's first verb, not governed by a preposition or any other
+        verb (推动|更多劳动模范… is an object); 我们 = the speaker."""
         first_verb = verbs[0][0] if verbs else ce
+        first_verb = min([first_verb] + [p for p in softs if cs <= p < first_verb])
         head = text[cs:first_verb]
         if state.speaker is not None and any(w in head for w in self.speaker_words):
             return [state.speaker]
         found: list[Span] = []
         list_id = None
         for ch in chunks:
-            if ch.start >= first_verb or ch.main is None or ch.main.type not in self.actor_types:
+            main = ch.main
+            if main is None and ch.spans and ch.spans[0].start == ch.start:
+                main = ch.spans[0]  # 党|和国家: a known actor opening an untyped phrase
+            if ch.start >= first_verb or main is None or main.type not in self.actor_types:
                 continue
             before = text[cs:ch.start].rstrip()
             if list_id is None:
@@ -118,7 +124,7 @@ class RelationFinder:
                 list_id = ch.list_id
             elif ch.list_id != list_id and not before.endswith(("和", "及", "与", "、", "以及")):
                 break
-            found.append(ch.main)
+            found.append(main)
         return found
 
     def _templates(self, text, cs, ce, chunks, agents, si, pending_leaders, pending_approvers) -> list[Found]:

@@ -69,6 +69,29 @@ class Resolver:
         return {f for f in forms if f and f != name}
 
 
+class Anaphora:
+    """A bare head (大会, 决定) refers back to the last entity whose name ends with it."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.heads = sorted(rules.words("anaphoric_heads"), key=len, reverse=True)
+        self.last: dict[str, Span] = {}
+
+    def resolve(self, chunks: list) -> None:
+        for ch in chunks:
+            bare = clean_name(ch.text)
+            if bare in self.heads and (ch.main is None or ch.main.name == bare):
+                ante = self.last.get(bare) or self.last.get(bare[-2:])
+                if ante is not None:
+                    ch.main = Span(ch.start, ch.end, ante.name, ante.type, "anaphor", ch.text, (bare,),
+                                   ante.label_en, ante.lexicon_id)
+                    ch.spans.insert(0, ch.main)
+                continue
+            if ch.main is not None:
+                for head in self.heads:
+                    if ch.main.name.endswith(head) and ch.main.name != head:
+                        self.last[head] = ch.main
+
+
 def infer_speaker(doc: Document, sentences: list[Sentence], analyses: list[Analysis],
                   resolver: Resolver) -> Span | None:
     """Whom the document speaks for: `speaker:` in front matter, else the author's organisation."""
