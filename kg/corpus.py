@@ -436,14 +436,24 @@ class Bylines:
 _HANZI_RUN = re.compile("[\u4e00-\u9fff·]+")
 
 
-def _first_word(text: str) -> str:
-    """jieba's first word of `text` (its part-of-speech model knows more names than plain cut)."""
+@lru_cache(maxsize=1)
+def _segmenter() -> Any:
+    """A jieba part-of-speech tokenizer of our own (its model knows more names than plain cut).
+
+    Its own, so that words the extractor adds to jieba's shared dictionary cannot change where
+    a name ends: the loader gives the same spans in every process and every build order.
+    """
     import jieba
     import jieba.posseg
 
     jieba.setLogLevel(logging.WARNING)
-    for pair in jieba.posseg.cut(text[:12]):
-        return pair.word
+    return jieba.posseg.POSTokenizer(jieba.Tokenizer())
+
+
+def _first_word(text: str) -> str:
+    """jieba's first word of `text`."""
+    for pair in _segmenter().cut(text[:12]):
+        return str(pair.word)
     return ""
 
 

@@ -86,7 +86,7 @@ def extract(doc: Document, rules: Rules) -> DocResult:
             for sp in ch.spans:
                 for iss in sp.issuers:
                     found.append(Found(iss, "issues", sp, si))
-        found += ctx.relations.sentence(text, sent.start, sent.end, si, an, state, sent.paragraph)
+        found += ctx.relations.sentence(text, sent.start, sent.end, si, an, state)
     found += ctx.relations.from_names(mentions + nested)
     used = {id(f.o) for f in found} | {id(f.s) for f in found}
     mentions += [(sp, si) for sp, si in nested if id(sp) in used]

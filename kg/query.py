@@ -281,7 +281,7 @@ def format_table(header: list[str], rows: list[list[str]], max_width: int = 60) 
     widths = [max(3, *(display_width(r[i]) for r in cells)) for i in range(len(header))]
 
     def line(row: list[str]) -> str:
-        return "| " + " | ".join(c + " " * (w - display_width(c)) for c, w in zip(row, widths)) + " |"
+        return "| " + " | ".join(c + " " * (w - display_width(c)) for c, w in zip(row, widths, strict=True)) + " |"
 
     out = [line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out.extend(line(r) for r in cells[1:])

@@ -6,7 +6,7 @@
 - Names: a programme or body named after a group targets it (农民工入会集中行动 → 农民工);
   a body named after a larger one is part of it (全国总工会机关 → 全国总工会).
 - Implied subjects: a clause with no agent takes the previous clause's agent; a sentence
-  with none takes the document's speaker (or, with no speaker, the paragraph's last agent).
+  with none takes the document's speaker.
 """
 
 from __future__ import annotations
@@ -33,11 +33,10 @@ class Found:
 
 @dataclass
 class DocState:
-    """What carries from clause to clause: the last agent, pending 在…领导下 leaders."""
+    """What carries from clause to clause: the speaker and the last agent."""
 
     speaker: Span | None
     carry: list[Span] = field(default_factory=list)
-    paragraph: int = -1
 
 
 class RelationFinder:
@@ -55,14 +54,11 @@ class RelationFinder:
         return s.type in subj_ok and o.type in obj_ok and s.name != o.name
 
     # -- one sentence ----------------------------------------------------------------
-    def sentence(self, text: str, start: int, end: int, si: int, an: Analysis, state: DocState,
-                 paragraph: int) -> list[Found]:
+    def sentence(self, text: str, start: int, end: int, si: int, an: Analysis, state: DocState) -> list[Found]:
         out: list[Found] = []
-        if paragraph != state.paragraph:
-            state.paragraph = paragraph
-            state.carry = []
-        if state.speaker is not None:
-            state.carry = [state.speaker]
+        # Agents carry from clause to clause within a sentence; a new sentence starts from the
+        # speaker (measured: carrying across sentences costs precision on news and laws).
+        state.carry = [state.speaker] if state.speaker is not None else []
         pending_leaders: list[tuple[list[Span], str]] = []
         pending_approvers: list[Span] = []
         clauses = split_clauses(text, start, end)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .cli import UserError
-from .vocab import SHAPES_FILE, SH, VOID, DataIRIs, normalise_base
+from .vocab import SH, SHAPES_FILE, VOID, DataIRIs, normalise_base
 
 SHAPES_NS = "https://w3id.org/kg-labour/shapes#"
 _FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".owl": "xml"}

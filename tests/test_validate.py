@@ -44,7 +44,7 @@ def test_broken_export_fails_with_a_readable_report(tmp_path, capsys):
     assert lines[0].startswith(f"{bad}: does not conform to shapes.ttl")
     assert "an entity is typed with exactly one of the 10 entity classes" in out
     assert "an entity has exactly one Chinese label" in out
-    assert f"relation id:acftu kg:launches" in out and "has no evidence" in out
+    assert "relation id:acftu kg:launches" in out and "has no evidence" in out
     assert "id:ghost" in out
     assert "Traceback" not in out and len(lines) < 40
 
