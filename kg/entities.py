@@ -119,6 +119,7 @@ class EntityFinder:
         self.inherit = tuple(rules.patterns.get("inherit_suffixes") or ())
         self.de_heads = tuple(rules.patterns.get("de_heads") or ())
         self.token_aliases = dict(rules.patterns.get("token_aliases") or {})
+        self.etc_generic = tuple(rules.patterns.get("generic_categories") or ())
         self.de_owners = tuple(rules.patterns.get("de_owners") or ())
         self.numbered = re.compile(rules.patterns.get("numbered_concept") or r"^$")
 
@@ -133,7 +134,7 @@ class EntityFinder:
                 if owner in self.actor_types and owner != "WorkerGroup":
                     return owner  # 全国总工会机关 is a Union, 党中央机关 a PartyBody
         for suf, typ in self.rules.suffixes:
-            if name.endswith(suf) and len(name) > len(suf):
+            if name.endswith(suf) and len(name) > len(suf) + (1 if len(suf) == 1 else 0):
                 return typ
         return None
 
@@ -263,7 +264,7 @@ class EntityFinder:
             if word in self.token_aliases and start == tok.start:
                 entry = self.index.get(self.token_aliases[word])
                 if entry is not None:
-                    units.append((start, tok.end, "atom", Span(start, tok.end, entry.name, entry.type, "lexicon",
+                    units.append((start, tok.end, "atom", Span(start, tok.end, entry.name, entry.type, "token",
                                                                word, (), entry.label_en, entry.id)))
                     pos = tok.end
                     continue
@@ -595,7 +596,7 @@ class EntityFinder:
         if last in self.not_heads and last not in self.rules.suffix_words:
             return None
         lead = 0
-        while lead < len(words) - 1 and self.tags.get(text[words[lead][0]:words[lead][1]]) in ("v", "d", "vd") \
+        while lead < len(words) - 1 and self.tag(text[words[lead][0]:words[lead][1]]) in ("v", "d", "vd") \
                 and text[words[lead][0]:words[lead][1]] not in self.index:
             lead += 1
         if lead:
@@ -611,6 +612,9 @@ class EntityFinder:
         if tail is not None and main.type in self.actor_types and tail.type in self.actor_types:
             if self._verbish(text, ch, tail.start):
                 return tail
+            if self.tag(text[words[0][0]:words[0][1]]) in ("a", "b") and tail.start == words[min(1, len(words) - 1)][0]:
+                tail.aliases = (*tail.aliases, clean_name(text[main.start:main.end]))
+                return tail  # 宏大|产业工人队伍: a modifier on a known group
             owner = clean_name(text[main.start:tail.start])
             owner_type = self._type_of_name(owner)
             if owner_type in self.actor_types and owner_type not in ("WorkerGroup", "Person"):
@@ -618,6 +622,9 @@ class EntityFinder:
                 if owner in self.index:
                     return self.lexicon_span(main.start, tail.start, owner)
                 return Span(main.start, tail.start, owner, owner_type or "", "suffix", owner)
+        head = next((a for a in atoms if a.start == main.start and a.type in self.actor_types), None)
+        if head is not None and clean_name(text[head.end:main.end]) in ("决定", "通知", "指出", "规定"):
+            return None  # 国务院决定，… : an actor and a verb
         if main.type == "Concept" and len(words) >= 2 and \
                 self.tags.get(text[words[-2][0]:words[-2][1]]) in ("a", "ad", "an", "d"):
             return None
@@ -728,14 +735,14 @@ class EntityFinder:
             if between not in ("等", "等各类", "等系列") or cat.main is None or cat.main.start != cat.start:
                 continue
             typ = cat.main.type
-            if typ in self.actor_types:
+            if typ in self.actor_types or cat.main.name.endswith(self.etc_generic):
                 continue
             items = [c for c in chunks[: i + 1] if c.list_id == chunks[i].list_id]
             for c in items:
                 if c.main is not None and c.main.start == c.start and c.main.end == c.end:
                     continue
                 name = clean_name(c.text)
-                if 2 <= len(name) <= 16:
+                if 4 <= len(name) <= 16:
                     c.main = Span(c.start, c.end, name, typ, "suffix", c.text)
                     c.spans.insert(0, c.main)
 

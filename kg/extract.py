@@ -80,9 +80,9 @@ def extract(doc: Document, rules: Rules) -> DocResult:
         for ch in an.chunks:
             if ch.main is not None and not ch.main.type and ch.main.source == "quote" and len(ch.main.name) >= 4:
                 ch.main.type = "Concept"  # a quoted slogan no verb types: a formulation
-            if ch.main is not None and ch.main.type:
+            if ch.main is not None and ch.main.type and ch.main.source != "token":
                 mentions.append((ch.main, si))
-            nested += [(sp, si) for sp in ch.spans if sp.type and sp is not ch.main]
+            nested += [(sp, si) for sp in ch.spans if sp.type and (sp is not ch.main or sp.source == "token")]
             for sp in ch.spans:
                 for iss in sp.issuers:
                     found.append(Found(iss, "issues", sp, si))
