@@ -209,7 +209,7 @@ class DaskEngine:
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:
-            raise EngineError("--engine dask needs dask.distributed: pip install 'kg-labour[dask]'") from exc
+            raise EngineError("--engine dask needs dask.distributed: pip install 'dask[distributed]'") from exc
         self._cluster = None
         try:
             if scheduler:

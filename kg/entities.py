@@ -245,8 +245,11 @@ class EntityFinder:
         units: list[tuple[int, int, str, Span | None]] = []
         pos = 0  # everything before pos is consumed
         ai = 0
-        for i, tok in enumerate(tokens):
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
             if tok.end <= pos:
+                i += 1
                 continue
             start = max(tok.start, pos)
             while ai < len(atomic) and atomic[ai].end <= start:
@@ -258,18 +261,20 @@ class EntityFinder:
                 units.append((sp.start, sp.end, "atom", sp))
                 pos = sp.end
                 ai += 1
-                continue
-            prev = tokens[i - 1].text if i else ""
+                continue  # the same token may hold more after the atom
             word = text[start:tok.end]
+            prev = tokens[i - 1].text if i else ""
             if word in self.token_aliases and start == tok.start:
                 entry = self.index.get(self.token_aliases[word])
                 if entry is not None:
                     units.append((start, tok.end, "atom", Span(start, tok.end, entry.name, entry.type, "token",
                                                                word, (), entry.label_en, entry.id)))
                     pos = tok.end
+                    i += 1
                     continue
             units.append((start, tok.end, self._kind(word, prev), None))
             pos = tok.end
+            i += 1
         return self._attach_parentheticals(text, self._ordinals(text, units))
 
     def _ordinals(self, text: str, units: list[tuple[int, int, str, Span | None]]):
@@ -732,7 +737,7 @@ class EntityFinder:
         for i in range(len(chunks) - 1):
             cat = chunks[i + 1]
             between = text[chunks[i].end:cat.start]
-            if between not in ("等", "等各类", "等系列") or cat.main is None or cat.main.start != cat.start:
+            if between not in ("等", "等各类", "等系列") or cat.main is None or cat.main.end != cat.end:
                 continue
             typ = cat.main.type
             if typ in self.actor_types or cat.main.name.endswith(self.etc_generic):

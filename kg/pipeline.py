@@ -15,6 +15,7 @@ import pickle
 import sys
 from collections import deque
 from collections.abc import Iterable
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ import networkx as nx
 
 from .cache import DocCache, store
 from .corpus import iter_documents
-from .engines import Engine, make_engine
+from .engines import Engine, EngineError, make_engine
 from .graph import GraphBuilder
 from .model import DocResult, Document, LoadError
 from .rules import Rules, load_rules
@@ -195,7 +196,11 @@ class _Build:
             if batch.future is None:  # its batch is still filling: send it now
                 self._dispatch()
             if batch.results is None:
-                batch.results = batch.future.result()
+                try:
+                    batch.results = batch.future.result()
+                except BrokenExecutor as exc:
+                    raise EngineError(f"a worker process died while extracting a batch from {item.path} on "
+                                      "(out of memory, or a crash in a native library)") from exc
                 batch.future = None
                 self.in_flight -= 1
             item = self._outcome(item, batch, i)

@@ -167,7 +167,11 @@ def read_query(arg: str) -> str:
     if arg == "-":
         return sys.stdin.read()
     path = Path(arg)
-    if path.is_file():
+    try:
+        is_file = "\n" not in arg and path.is_file()
+    except (OSError, ValueError):  # a long query string is not a file name
+        is_file = False
+    if is_file:
         try:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

@@ -50,9 +50,12 @@ def normalise_base(base_iri: str | None) -> str:
     return base
 
 
+_SAFE_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+
+
 def iri_segment(value: str) -> str:
     """One ASCII path segment: ids are already ASCII; anything else is percent-encoded (UTF-8)."""
-    return quote(value, safe="-_~")
+    return value if _SAFE_SEGMENT.fullmatch(value) else quote(value, safe="-_~")
 
 
 class DataIRIs:

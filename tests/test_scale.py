@@ -202,3 +202,22 @@ def test_the_build_streams(monkeypatch):
     result = run_build(["-"], jobs=1)
     assert result.documents == 3000
     assert peak <= 2 * kg.pipeline.BATCH_DOCS
+
+
+def test_workers_load_the_rules_once_or_from_shipped_files(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from kg import engines
+    from kg.rules import RulesError
+
+    rules = load_rules()
+    monkeypatch.setattr(engines, "warm_up", lambda rules: None)
+    monkeypatch.setattr(engines, "_RULES", {})
+    spec = engines.RulesSpec.of(rules, ship=True)
+    remote = engines.worker_rules(replace(spec, root=str(tmp_path / "not-on-this-worker")))
+    assert remote.version == rules.version and remote.root != rules.root
+    assert engines.worker_rules(spec) is remote  # once per process and rules version
+    with pytest.raises(RulesError, match="rules changed during the build"):
+        engines.worker_rules(engines.RulesSpec(str(rules.root), "0" * 16))
+    with pytest.raises(engines.EngineError, match="different kg code"):
+        engines.worker_rules(replace(spec, version="1" * 16, code="not this code"))

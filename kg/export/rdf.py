@@ -80,8 +80,24 @@ _DOC_TEXT = {
 }
 
 
+_INTS: dict[int, ox.Literal] = {}
+
+
 def _int(n: Any) -> ox.Literal:
-    return ox.Literal(str(int(n)), datatype=_INT)
+    """An xsd:integer literal; memoised, as counts and offsets repeat a lot."""
+    n = int(n)
+    lit = _INTS.get(n)
+    if lit is None:
+        if len(_INTS) > 1_000_000:
+            _INTS.clear()
+        lit = _INTS[n] = ox.Literal(str(n), datatype=_INT)
+    return lit
+
+
+@lru_cache(maxsize=256)
+def _kg(name: str) -> ox.NamedNode:
+    """kg: term (class or predicate) as a NamedNode, made once."""
+    return _N(str(KG) + name)
 
 
 def _text(value: str, default_lang: str | None) -> ox.Literal:
@@ -168,9 +184,16 @@ class _Builder:
         self.iris = DataIRIs(base_iri)
         self._nodes: dict[str, ox.NamedNode] = {}
         self._docs: dict[str, ox.NamedNode] = {}
-        # span IRI -> (sort key, triples); the first writer of a span wins (the order is fixed)
-        self.spans: dict[str, tuple[tuple[str, int, int], list[tuple[ox.NamedNode, Term]]]] = {}
+        self._slugs: dict[str, str] = {}
+        # (doc, start, end) -> (span IRI, sort key, triples); the first writer of a span wins
+        self.spans: dict[tuple[str, int, int], tuple[ox.NamedNode, tuple[str, int, int], list[Any]]] = {}
         self.cited_docs: set[str] = set()
+
+    def slug(self, d: str) -> str:
+        s = self._slugs.get(d)
+        if s is None:
+            s = self._slugs[d] = doc_slug(d)
+        return s
 
     def node(self, n: str) -> ox.NamedNode:
         iri = self._nodes.get(n)
@@ -181,30 +204,33 @@ class _Builder:
     def doc(self, d: str) -> ox.NamedNode:
         iri = self._docs.get(d)
         if iri is None:
-            iri = self._docs[d] = _N(self.iris.document(doc_slug(str(d))))
+            iri = self._docs[d] = _N(self.iris.document(self.slug(d)))
         return iri
 
     def span(self, ev: dict[str, Any]) -> ox.NamedNode:
-        d, start, end = str(ev["doc"]), int(ev["start"]), int(ev["end"])
-        slug = doc_slug(d)
-        iri = self.iris.span(slug, start, end)
-        if iri not in self.spans:
-            self.cited_docs.add(d)
-            self.spans[iri] = ((slug, start, end), [
-                (A, ENTITY),
-                (QUOTED, self.doc(d)),
-                (SENTENCE, ox.Literal(str(ev.get("sentence", "")), language="zh")),
-                (START, _int(start)),
-                (END, _int(end)),
-            ])
-        return _N(iri)
+        key = (str(ev["doc"]), int(ev["start"]), int(ev["end"]))
+        known = self.spans.get(key)
+        if known is not None:
+            return known[0]
+        d, start, end = key
+        slug = self.slug(d)
+        iri = _N(f"{self.doc(d).value}#char={start},{end}")  # = DataIRIs.span(), without re-encoding
+        self.cited_docs.add(d)
+        self.spans[key] = (iri, (slug, start, end), [
+            (A, ENTITY),
+            (QUOTED, self.doc(d)),
+            (SENTENCE, ox.Literal(str(ev.get("sentence", "")), language="zh")),
+            (START, _int(start)),
+            (END, _int(end)),
+        ])
+        return iri
 
     def documents(self) -> list[Group]:
         docs: dict[str, dict[str, Any]] = dict(self.G.graph.get("documents") or {})
         for d in self.cited_docs - set(docs):
             docs[d] = {}
         out = []
-        for d in sorted(docs, key=lambda d: (doc_slug(str(d)), str(d))):
+        for d in sorted(docs, key=lambda d: (self.slug(str(d)), str(d))):
             meta = docs[d] or {}
             po: list[tuple[ox.NamedNode, Term]] = [
                 (A, DOCUMENT),
@@ -242,7 +268,7 @@ class _Builder:
             a = G.nodes[n]
             po: list[tuple[ox.NamedNode, Term]] = []
             if a.get("type"):
-                po.append((A, _N(KG[str(a["type"])])))
+                po.append((A, _kg(str(a["type"]))))
             if a.get("label"):
                 po.append((LABEL, ox.Literal(str(a["label"]), language="zh")))
             if a.get("label_en"):
@@ -251,14 +277,14 @@ class _Builder:
                 po.append((ALT, _text(alias, "en")))
             if a.get("mentions") is not None:
                 po.append((MENTIONS, _int(a["mentions"])))
-            for d in sorted({str(d) for d in a.get("docs") or ()}, key=lambda d: (doc_slug(d), d)):
+            for d in sorted({str(d) for d in a.get("docs") or ()}, key=lambda d: (self.slug(d), d)):
                 po.append((REFERENCED, self.doc(d)))
                 self.cited_docs.add(d)
             evidence = sorted(a.get("evidence") or (), key=lambda e: (str(e["doc"]), e["start"], e["end"]))
             for ev in evidence:
                 po.append((FIRST, self.span(ev)))
             for p, o in sorted(out_edges.get(n, ())):
-                po.append((_N(KG[p]), self.node(o)))
+                po.append((_kg(p), self.node(o)))
             entities.append((self.node(n), po))
         stmt_groups: list[Group] = []
         for s, p, o, data in sorted(statements, key=lambda t: t[:3]):
@@ -266,7 +292,7 @@ class _Builder:
             po = [
                 (A, STATEMENT),
                 (SUBJ, self.node(s)),
-                (PRED, _N(KG[p])),
+                (PRED, _kg(p)),
                 (OBJ, self.node(o)),
                 (SUPPORT, _int(data.get("weight", len(evidence)))),
             ]
@@ -275,8 +301,8 @@ class _Builder:
         yield from self.documents()
         yield from entities
         yield from stmt_groups
-        for iri, (_key, po) in sorted(self.spans.items(), key=lambda kv: kv[1][0]):
-            yield _N(iri), po
+        for iri, _key, po in sorted(self.spans.values(), key=lambda v: v[1]):
+            yield iri, po
 
 
 # One build calls write_turtle, write_ntriples and write_jsonld on the same graph in a row:
