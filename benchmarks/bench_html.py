@@ -128,7 +128,7 @@ def pyvis_default_html(G: nx.MultiDiGraph) -> str:
 def measure(html_path: Path, shot: Path, timeout: float) -> dict:
     script = ROOT / "tests" / "js" / "bench_html.mjs"
     out = subprocess.run(["node", str(script), str(html_path), str(shot), str(timeout)],
-                         capture_output=True, text=True, timeout=timeout + 120)
+                         capture_output=True, text=True, timeout=timeout + 90)
     if out.returncode != 0:
         raise SystemExit(f"bench_html.mjs failed:\n{out.stderr}")
     return json.loads(out.stdout)
@@ -141,6 +141,7 @@ def main() -> None:
     ap.add_argument("--skip-pyvis", action="store_true")
     ap.add_argument("--out", type=Path, default=ROOT / "output")
     args = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # figures appear as they are measured
     args.out.mkdir(parents=True, exist_ok=True)
 
     t = time.perf_counter()

@@ -27,8 +27,8 @@ _ARTICLE = re.compile(r"^第?[一二三四五六七八九十百千\d]*[条章节
 # jieba dictionary tags that never sit inside a name: adverbs, prepositions, conjunctions,
 # particles, numerals, classifiers, interjections (a plain verb, "v", is a soft breaker).
 _HARD_TAGS = {"d", "p", "c", "u", "m", "q", "y", "e", "o", "uj", "ul", "ud", "ug", "uv", "uz"}
-_ORDINAL = re.compile(r"^第[一二三四五六七八九十百千\d]*[届次]?$")
-_ORDINAL_FULL = re.compile(r"^第[一二三四五六七八九十百千\d]+[届次]$")
+_ORDINAL = re.compile(r"^(第[一二三四五六七八九十百千\d]*[届次]?|首届|首次)$")
+_ORDINAL_FULL = re.compile(r"^(第[一二三四五六七八九十百千\d]+[届次]|首届|首次)$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街道）工会, 省（区、市）
 _MAX_NAME = 40
@@ -120,6 +120,7 @@ class EntityFinder:
         self.de_heads = tuple(rules.patterns.get("de_heads") or ())
         self.token_aliases = dict(rules.patterns.get("token_aliases") or {})
         self.etc_generic = tuple(rules.patterns.get("generic_categories") or ())
+        self.weak_actor_suffixes = tuple(rules.patterns.get("weak_actor_suffixes") or ())
         self.de_owners = tuple(rules.patterns.get("de_owners") or ())
         self.numbered = re.compile(rules.patterns.get("numbered_concept") or r"^$")
 
@@ -172,6 +173,9 @@ class EntityFinder:
                                   (m.group(), name), entry.label_en, entry.id))
                 continue
             spans.append(Span(m.start(), m.end(), name, typ, "title", m.group(), (m.group(),)))
+        for ref in self.self_refs:
+            for m in re.finditer(re.escape(ref), text):
+                spans.append(Span(m.start(), m.end(), ref, "Policy", "self", ref))
         for rx, typ in self.name_patterns:
             for m in rx.finditer(text):
                 name = clean_name(m.group("name"))
@@ -366,8 +370,9 @@ class EntityFinder:
                     cur.append((s, e, "chain", sp))  # 成立|推进…小组: the second verb may open a name
                     prev_kind = "word"
                     continue
-                if cur and cur[-1][2] in ("word", "atom") and self._nounish(text, cur[-1]) \
-                        and not self._actor_before(text, cur):
+                content = [u for u in cur if u[2] in ("word", "atom", "chain")]
+                if content and cur[-1][2] in ("word", "atom", "tsoft", "tverb") \
+                        and self._nounish(text, content[-1]) and not self._actor_before(text, content):
                     cur.append((s, e, "t" + kind, sp))
                     prev_kind = kind
                     continue
@@ -438,6 +443,8 @@ class EntityFinder:
     def _actor_before(self, text: str, cur: list) -> bool:
         """Is the run so far an agent (全国总工会|会同…)? Then a verb after it is a real verb."""
         name = clean_name(text[cur[0][0]:cur[-1][1]])
+        if name.endswith(self.weak_actor_suffixes) and name not in self.index:
+            return False  # 产业工人队伍|建设改革: a workforce named by pattern is no agent
         typ = self._type_of_name(name)
         if typ is None and cur[-1][3] is not None and cur[-1][3].end == cur[-1][1]:
             typ = cur[-1][3].type
@@ -494,6 +501,8 @@ class EntityFinder:
                 at = ch.start + m.start()
                 if not left_t or not right_t or any(a.start <= at < a.end for a in ch.spans):
                     continue
+                if (at, at + len(m.group())) not in ch.words:
+                    continue  # 和 inside a word (中华人民共和国) is no conjunction
                 lt, rt = self._type_of_text(left_t, ch), self._type_of_text(right_t, ch)
                 if rt is None:
                     cut_r = ch.start + m.end()
@@ -602,7 +611,8 @@ class EntityFinder:
             return None
         lead = 0
         while lead < len(words) - 1 and self.tag(text[words[lead][0]:words[lead][1]]) in ("v", "d", "vd") \
-                and text[words[lead][0]:words[lead][1]] not in self.index:
+                and text[words[lead][0]:words[lead][1]] not in self.index \
+                and text[words[lead][0]:words[lead][1]] not in self.verbs:
             lead += 1
         if lead:
             start = words[lead][0]
@@ -630,7 +640,7 @@ class EntityFinder:
         head = next((a for a in atoms if a.start == main.start and a.type in self.actor_types), None)
         if head is not None and clean_name(text[head.end:main.end]) in ("决定", "通知", "指出", "规定"):
             return None  # 国务院决定，… : an actor and a verb
-        if main.type == "Concept" and len(words) >= 2 and \
+        if main.type == "Concept" and main.name.endswith("精神") and len(words) >= 2 and \
                 self.tags.get(text[words[-2][0]:words[-2][1]]) in ("a", "ad", "an", "d"):
             return None
         return main

@@ -19,13 +19,14 @@ import shutil
 import sys
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
 from .cli import UserError
-from .vocab import DEFAULT_BASE_IRI, QUERIES_DIR, VOID, DataIRIs, standard_prefixes
+from .vocab import DEFAULT_BASE_IRI, QUERIES_DIR, VOID, DataIRIs, make_compactor, standard_prefixes
 
 RDF_FILES = (("graph.nt", ox.RdfFormat.N_TRIPLES), ("graph.ttl", ox.RdfFormat.TURTLE),
              ("graph.jsonld", ox.RdfFormat.JSON_LD))
@@ -240,20 +241,12 @@ def run_query(store: ox.Store, query: str, prefixes: dict[str, str] | None = Non
 
 # ---------------------------------------------------------------- output
 
-def compact_iri(iri: str, prefixes: dict[str, str]) -> str:
-    best = ""
-    for name, ns in prefixes.items():
-        if iri.startswith(ns) and len(ns) > len(prefixes.get(best, "")) and len(iri) > len(ns):
-            best = name
-    return f"{best}:{iri[len(prefixes[best]):]}" if best else f"<{iri}>"
-
-
-def term_text(term: Any, prefixes: dict[str, str]) -> str:
+def term_text(term: Any, shorten: Callable[[str], str | None]) -> str:
     """A readable cell: prefixed IRIs, bare literal values."""
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        return compact_iri(term.value, prefixes)
+        return shorten(term.value) or f"<{term.value}>"
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     if isinstance(term, ox.Literal):
@@ -294,7 +287,8 @@ def format_table(header: list[str], rows: list[list[str]], max_width: int = 60) 
 
 def solutions_table(solutions: Any, prefixes: dict[str, str], max_width: int = 60) -> tuple[str, int]:
     names = [v.value for v in solutions.variables]
-    rows = [[term_text(sol[n], prefixes) for n in names] for sol in solutions]
+    shorten = make_compactor(prefixes)
+    rows = [[term_text(sol[n], shorten) for n in names] for sol in solutions]
     return format_table(names, rows, max_width), len(rows)
 
 
@@ -321,9 +315,9 @@ def render(result: Any, fmt: str, prefixes: dict[str, str], max_width: int = 60)
         return (b"true\n" if bool(result) else b"false\n"), ""
     # CONSTRUCT / DESCRIBE
     if fmt in ("table", "ttl"):
-        from .export.rdf import _sort_prefix_lines
+        from .export.rdf import sort_prefix_lines
 
-        return _sort_prefix_lines(ox.serialize(result, format=ox.RdfFormat.TURTLE, prefixes=prefixes)), ""
+        return sort_prefix_lines(ox.serialize(result, format=ox.RdfFormat.TURTLE, prefixes=prefixes)), ""
     if fmt == "nt":
         return ox.serialize(result, format=ox.RdfFormat.N_TRIPLES), ""
     if fmt == "json":

@@ -128,7 +128,7 @@ class RelationFinder:
         clause = text[cs:ce]
         for t in self.templates:
             for m in t.regex.finditer(clause):
-                slots = {name: self._slot(chunks, cs + m.start(name), cs + m.end(name))
+                slots = {name: self._slot(chunks, cs + m.start(name), cs + m.end(name), m.end(name) < m.end())
                          for name in ("A", "B") if name in t.regex.groupindex and m.group(name) is not None}
                 subj = self._role(t.s, slots, agents)
                 if t.o == "NEXT_SUBJECT":
@@ -146,11 +146,13 @@ class RelationFinder:
         return list(agents) if role == "SUBJECT" else slots.get(role, [])
 
     @staticmethod
-    def _slot(chunks: list[Chunk], a: int, b: int) -> list[Span]:
-        """Entities inside a template slot: chunk mains first, else any mention inside."""
-        mains = [c.main for c in chunks if c.main is not None and a <= c.main.start and c.main.end <= b]
-        if mains:
-            return mains
+    def _slot(chunks: list[Chunk], a: int, b: int, before_literal: bool) -> list[Span]:
+        """Entities in a template slot: the list of names next to the construction's words
+        (the last list before them, or the first after), else any mention inside."""
+        inside = [c for c in chunks if c.main is not None and a <= c.main.start and c.main.end <= b]
+        if inside:
+            near = inside[-1] if before_literal else inside[0]
+            return [c.main for c in inside if c.list_id == near.list_id and c.main is not None]
         return [s for c in chunks for s in c.spans if a <= s.start and s.end <= b]
 
     # -- names -------------------------------------------------------------------------

@@ -198,14 +198,16 @@ def heading_cuts(text: str, sent: Sentence, an: Analysis, rules: Rules) -> list[
     for p in sorted(set(candidates)):
         clause_start = max(text.rfind(ch, sent.start, p) for ch in "，；：。")
         clause_start = sent.start if clause_start < sent.start else clause_start + 1
-        if p - clause_start < _MIN_HEADING or p in verb_ends:
+        if p - clause_start < _MIN_HEADING:
             continue
         before = text[p - 1]
         if before in _FUNCTION_CHARS or not ("\u3400" <= before <= "\u9fff"):
             continue
         chunk = next((c for c in an.chunks if c.start == p), None)
         after = chunk.end if chunk else p + 2
-        if not any(0 <= v - after <= 4 for v in verb_starts) and not text.startswith(pronouns, p):
+        # an agent is followed by its verb; right after another verb it must be followed at once
+        reach = 0 if p in verb_ends else 4
+        if not any(0 <= v - after <= reach for v in verb_starts) and not text.startswith(pronouns, p):
             continue
         cuts.append(p)
     if not cuts:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .cli import UserError
-from .vocab import SH, SHAPES_FILE, VOID, DataIRIs, normalise_base
+from .vocab import SH, SHAPES_FILE, VOID, DataIRIs, make_compactor
 
 SHAPES_NS = "https://w3id.org/kg-labour/shapes#"
 _FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".owl": "xml"}
@@ -101,22 +101,18 @@ def validate_graph(data: Any, shapes_path: str | Path = SHAPES_FILE) -> Report:
         raise UserError(f"{shapes_path}: {' '.join(str(text).split())[:300]}")
     base = next((str(o) for o in data.objects(None, VOID.uriSpace)), None)
     try:
-        prefixes = DataIRIs(normalise_base(base)).prefixes()
+        shorten = make_compactor(DataIRIs(base).prefixes())
     except ValueError:
-        prefixes = DataIRIs().prefixes()
+        shorten = make_compactor(DataIRIs().prefixes())
 
     def short(term: Any) -> str:
         if term is None:
             return ""
-        s = str(term)
         if isinstance(term, rdflib.URIRef):
-            for name, ns in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
-                if s.startswith(ns) and len(s) > len(ns):
-                    return f"{name}:{s[len(ns):]}"
-            return f"<{s}>"
+            return shorten(str(term)) or f"<{term}>"
         if isinstance(term, rdflib.BNode):
             return "(path)"
-        return s
+        return str(term)
 
     def shorten_iris(text: str) -> str:
         return re.sub(r"https?://[^\s<>\"{}|^`]+", lambda m: short(rdflib.URIRef(m.group(0))), text)

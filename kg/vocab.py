@@ -12,6 +12,7 @@ Two kinds of IRIs, kept apart on purpose:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -31,7 +32,8 @@ DEFAULT_BASE_IRI = "https://w3id.org/kg-labour/"
 
 __all__ = [
     "DCTERMS", "DEFAULT_BASE_IRI", "FOAF", "KG", "ONTOLOGY_IRI", "OWL", "PROV", "RDF", "RDFS",
-    "SH", "SKOS", "VOID", "XSD", "DataIRIs", "iri_segment", "normalise_base", "standard_prefixes",
+    "SH", "SKOS", "VOID", "XSD", "DataIRIs", "iri_segment", "make_compactor", "normalise_base",
+    "standard_prefixes",
 ]
 
 _IRI_BAD = re.compile(r"[\x00-\x20<>\"{}|^`\\]")
@@ -84,6 +86,29 @@ class DataIRIs:
 
     def prefixes(self) -> dict[str, str]:
         return {**standard_prefixes(), "id": self.entity_ns, "doc": self.doc_ns, "stmt": self.stmt_ns}
+
+
+def make_compactor(prefixes: dict[str, str]) -> Callable[[str], str | None]:
+    """`iri -> "prefix:local"` (longest namespace wins), or None when no prefix fits; memoised.
+
+    One rule for every place that shortens IRIs: JSON-LD, `kg query` tables, `kg validate`.
+    """
+    ordered = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+    cache: dict[str, str | None] = {}
+
+    def compact(iri: str) -> str | None:
+        if iri in cache:
+            return cache[iri]
+        c = None
+        for name, ns in ordered:
+            if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
+                c = f"{name}:{iri[len(ns):]}"
+                break
+        if len(cache) < 1_000_000:
+            cache[iri] = c
+        return c
+
+    return compact
 
 
 def standard_prefixes() -> dict[str, str]:

@@ -24,7 +24,7 @@ import datetime as _dt
 import json
 import re
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,7 @@ from ..vocab import (
     VOID,
     XSD,
     DataIRIs,
+    make_compactor,
 )
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -179,9 +180,9 @@ def _header(iris: DataIRIs, G: nx.MultiDiGraph) -> Group:
 class _Builder:
     """Turns the NetworkX graph into subject groups, in a fixed order."""
 
-    def __init__(self, G: nx.MultiDiGraph, base_iri: str | None) -> None:
+    def __init__(self, G: nx.MultiDiGraph, iris: DataIRIs) -> None:
         self.G = G
-        self.iris = DataIRIs(base_iri)
+        self.iris = iris
         self._nodes: dict[str, ox.NamedNode] = {}
         self._docs: dict[str, ox.NamedNode] = {}
         self._slugs: dict[str, str] = {}
@@ -313,11 +314,12 @@ _last: tuple[Any, tuple[Any, ...], list[Group]] | None = None
 def graph_groups(G: nx.MultiDiGraph, base_iri: str | None = None) -> list[Group]:
     """The export as (subject, [(predicate, object)]) groups, in output order."""
     global _last
-    key = (DataIRIs(base_iri).base, G.number_of_nodes(), G.number_of_edges(), len(G.graph.get("documents") or ()),
+    iris = _base_or_user_error(base_iri)
+    key = (iris.base, G.number_of_nodes(), G.number_of_edges(), len(G.graph.get("documents") or ()),
            G.graph.get("rules_version"), ONTOLOGY_FILE.stat().st_mtime_ns)
     if _last is not None and _last[0]() is G and _last[1] == key:
         return _last[2]
-    groups = list(_Builder(G, base_iri).groups())
+    groups = list(_Builder(G, iris).groups())
     try:
         _last = (weakref.ref(G), key, groups)
     except TypeError:
@@ -346,12 +348,12 @@ def _base_or_user_error(base_iri: str | None) -> DataIRIs:
 
 
 def turtle_bytes(G: nx.MultiDiGraph, base_iri: str | None = None) -> bytes:
-    iris = _base_or_user_error(base_iri)
-    data = ox.serialize(triples(graph_groups(G, base_iri)), format=ox.RdfFormat.TURTLE, prefixes=iris.prefixes())
-    return _sort_prefix_lines(data)
+    groups = graph_groups(G, base_iri)
+    data = ox.serialize(triples(groups), format=ox.RdfFormat.TURTLE, prefixes=DataIRIs(base_iri).prefixes())
+    return sort_prefix_lines(data)
 
 
-def _sort_prefix_lines(data: bytes) -> bytes:
+def sort_prefix_lines(data: bytes) -> bytes:
     """pyoxigraph writes @prefix lines in an order of its own: sort them by name."""
     lines = data.split(b"\n", 64)  # the header is a few lines; leave the rest in one piece
     n = 0
@@ -369,7 +371,6 @@ def write_turtle(G: nx.MultiDiGraph, path: str | Path, base_iri: str | None = No
 
 def write_ntriples(G: nx.MultiDiGraph, path: str | Path, base_iri: str | None = None, **_: Any) -> None:
     """graph.nt: one triple per line, the fastest format to load (kg query/serve use it)."""
-    _base_or_user_error(base_iri)
     groups = graph_groups(G, base_iri)
     with atomic_open(path, "wb") as fh:
         ox.serialize(triples(groups), fh, format=ox.RdfFormat.N_TRIPLES)
@@ -377,25 +378,10 @@ def write_ntriples(G: nx.MultiDiGraph, path: str | Path, base_iri: str | None = 
 
 # ---------------------------------------------------------------- JSON-LD
 
-def _compactor(prefixes: dict[str, str]) -> Any:
-    ordered = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
-    cache: dict[str, str] = {}
-
+def _jsonld_node(s: Any, po: list[tuple[ox.NamedNode, Term]], shorten: Callable[[str], str | None]) -> dict[str, Any]:
     def compact(iri: str) -> str:
-        c = cache.get(iri)
-        if c is None:
-            c = iri
-            for name, ns in ordered:
-                if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
-                    c = f"{name}:{iri[len(ns):]}"
-                    break
-            cache[iri] = c
-        return c
+        return shorten(iri) or iri
 
-    return compact
-
-
-def _jsonld_node(s: Any, po: list[tuple[ox.NamedNode, Term]], compact: Any) -> dict[str, Any]:
     node: dict[str, Any] = {"@id": f"_:{s.value}" if isinstance(s, ox.BlankNode) else compact(s.value)}
     types = [compact(o.value) for p, o in po if p == A and isinstance(o, ox.NamedNode)]
     if types:
@@ -430,17 +416,17 @@ def _json_safe(text: str) -> str:
 
 def jsonld_lines(G: nx.MultiDiGraph, base_iri: str | None = None) -> Iterator[str]:
     """Compacted JSON-LD: the @context of prefixes, then one node object per line."""
-    iris = _base_or_user_error(base_iri)
-    prefixes = iris.prefixes()
-    compact = _compactor(prefixes)
+    groups = graph_groups(G, base_iri)
+    prefixes = DataIRIs(base_iri).prefixes()
+    shorten = make_compactor(prefixes)
     merged: dict[Any, list[tuple[ox.NamedNode, Term]]] = {}
-    for s, po in graph_groups(G, base_iri):  # a subject appears once in JSON-LD
+    for s, po in groups:  # a subject appears once in JSON-LD
         merged.setdefault(s, []).extend(po)
     context = json.dumps({"@context": dict(sorted(prefixes.items()))}, ensure_ascii=False)
     yield context[:-1] + ',\n "@graph": [\n'
     last = len(merged) - 1
     for i, (s, po) in enumerate(merged.items()):
-        line = json.dumps(_jsonld_node(s, po, compact), ensure_ascii=False)
+        line = json.dumps(_jsonld_node(s, po, shorten), ensure_ascii=False)
         yield "  " + _json_safe(line) + (",\n" if i < last else "\n")
     yield " ]\n}\n"
 
