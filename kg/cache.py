@@ -80,7 +80,7 @@ def content_key(doc: Document, gen: str) -> str:
     return h.hexdigest()
 
 
-class CacheError(OSError):
+class CacheError(Exception):
     """The cache folder cannot be created or written: a message for the user."""
 
 
@@ -111,9 +111,7 @@ class DocCache:
         try:
             with open(self.path(key), "rb") as fh:
                 result = pickle.load(fh)
-        except FileNotFoundError:
-            return None
-        except Exception:  # truncated, corrupt, or pickled by incompatible code: rebuild it
+        except Exception:  # absent, truncated, corrupt, or pickled by incompatible code: (re)build it
             return None
         if not isinstance(result, DocResult) or result.doc_id != doc.id:
             return None
@@ -121,7 +119,7 @@ class DocCache:
         return result
 
     def prune(self) -> None:
-        """Delete other generations' entries: they can never be hit again by these rules and code."""
+        """Delete other generations' entries: they are stale for these rules and this code."""
         for entry in self.root.iterdir():
             if entry.name != self.generation and entry.is_dir() and _GENERATION.fullmatch(entry.name):
                 shutil.rmtree(entry, ignore_errors=True)

@@ -19,7 +19,7 @@ import ahocorasick
 
 from .rules import Rules
 
-QUOTES = "“”\"「」『』‘’"
+QUOTES = '“”"「」『』‘’'
 _STRIP_MARKS = re.compile(r"[《》〈〉“”\"「」『』‘’\s]")
 _NUMERAL = re.compile(r"^[\d.,０-９一二三四五六七八九十百千万亿两多余几]+[个家项批次名位类种届条万亿余多人户]?$")
 _CLASSIFIERS = set("个家项批次名位类种届条户人年月日")
@@ -36,7 +36,16 @@ _ABOUT = re.compile(
     r"关于[^。；！？\n]{2,90}?的(重要论述|重要讲话|重要指示批示|重要指示|若干意见|指导意见|实施意见|意见|决定|通知|规定|办法)"
 )
 _ABOUT_CONCEPT = {"重要论述", "重要讲话", "重要指示批示", "重要指示"}
-_PROGRAM_TAILS = ("等系列宣传教育活动", "系列宣传教育活动", "主题宣传教育", "宣传教育活动", "服务月活动", "活动", "行动", "模式")
+_PROGRAM_TAILS = (
+    "等系列宣传教育活动",
+    "系列宣传教育活动",
+    "主题宣传教育",
+    "宣传教育活动",
+    "服务月活动",
+    "活动",
+    "行动",
+    "模式",
+)
 
 
 def clean_name(text: str) -> str:
@@ -169,8 +178,19 @@ class EntityFinder:
             typ = "Policy"
             if name in self.index:
                 entry = self.index[name]
-                spans.append(Span(m.start(), m.end(), entry.name, entry.type, "title", m.group(),
-                                  (m.group(), name), entry.label_en, entry.id))
+                spans.append(
+                    Span(
+                        m.start(),
+                        m.end(),
+                        entry.name,
+                        entry.type,
+                        "title",
+                        m.group(),
+                        (m.group(), name),
+                        entry.label_en,
+                        entry.id,
+                    )
+                )
                 continue
             spans.append(Span(m.start(), m.end(), name, typ, "title", m.group(), (m.group(),)))
         for ref in self.self_refs:
@@ -198,7 +218,7 @@ class EntityFinder:
                 end += len(tail)
             elif typ is None and self.numbered.search(inner):
                 typ = "Concept"
-            spans.append(Span(m.start(), end, inner, typ or "", "quote", text[m.start():end], aliases))
+            spans.append(Span(m.start(), end, inner, typ or "", "quote", text[m.start() : end], aliases))
         # lexicon matches, leftmost-longest, not overlapping what is already atomic
         taken = [(s.start, s.end) for s in spans]
         for start, end, form in lex:
@@ -261,18 +281,24 @@ class EntityFinder:
             if ai < len(atomic) and atomic[ai].start < tok.end:
                 sp = atomic[ai]
                 if start < sp.start:  # a token straddles the atom's start: keep its head as a word
-                    units.append((start, sp.start, self._kind(text[start:sp.start]), None))
+                    units.append((start, sp.start, self._kind(text[start : sp.start]), None))
                 units.append((sp.start, sp.end, "atom", sp))
                 pos = sp.end
                 ai += 1
                 continue  # the same token may hold more after the atom
-            word = text[start:tok.end]
+            word = text[start : tok.end]
             prev = tokens[i - 1].text if i else ""
             if word in self.token_aliases and start == tok.start:
                 entry = self.index.get(self.token_aliases[word])
                 if entry is not None:
-                    units.append((start, tok.end, "atom", Span(start, tok.end, entry.name, entry.type, "token",
-                                                               word, (), entry.label_en, entry.id)))
+                    units.append(
+                        (
+                            start,
+                            tok.end,
+                            "atom",
+                            Span(start, tok.end, entry.name, entry.type, "token", word, (), entry.label_en, entry.id),
+                        )
+                    )
                     pos = tok.end
                     i += 1
                     continue
@@ -285,15 +311,16 @@ class EntityFinder:
         """第|十七|次 → one ordinal unit: inside event names (中国工会第十七次全国代表大会)."""
         out: list[tuple[int, int, str, Span | None]] = []
         for u in units:
-            word = text[u[0]:u[1]]
+            word = text[u[0] : u[1]]
             if out and out[-1][2] == "ordinal" and (_NUMERAL.match(word) or word in ("届", "次")):
                 out[-1] = (out[-1][0], u[1], "ordinal", None)
             elif u[3] is None and _ORDINAL.match(word):
                 out.append((u[0], u[1], "ordinal", None))
             else:
                 out.append(u)
-        return [(s, e, "soft" if k == "ordinal" and not _ORDINAL_FULL.match(text[s:e]) else k, sp)
-                for s, e, k, sp in out]
+        return [
+            (s, e, "soft" if k == "ordinal" and not _ORDINAL_FULL.match(text[s:e]) else k, sp) for s, e, k, sp in out
+        ]
 
     def _kind(self, word: str, prev: str = "") -> str:
         if word in self.verbs:
@@ -304,7 +331,12 @@ class EntityFinder:
             return "break"
         if word in ("和", "与", "及", "、", "以及"):
             return "conj"
-        if word in self.breakers or _NUMERAL.match(word) or _ARTICLE.match(word) or not (_CJK.search(word) or word.isalnum()):
+        if (
+            word in self.breakers
+            or _NUMERAL.match(word)
+            or _ARTICLE.match(word)
+            or not (_CJK.search(word) or word.isalnum())
+        ):
             return "break"
         if word in self.rules.suffix_words or word in self.index:
             return "word"
@@ -349,7 +381,7 @@ class EntityFinder:
             for k, piece in enumerate(self._settle(text, cur, verbs)):
                 if k:
                     list_id += 1
-                ch = Chunk(piece[0][0], piece[-1][1], text[piece[0][0]:piece[-1][1]])
+                ch = Chunk(piece[0][0], piece[-1][1], text[piece[0][0] : piece[-1][1]])
                 ch.spans = [u[3] for u in piece if u[3] is not None]
                 ch.words = [(u[0], u[1]) for u in piece]
                 ch.list_id = list_id
@@ -371,8 +403,12 @@ class EntityFinder:
                     prev_kind = "word"
                     continue
                 content = [u for u in cur if u[2] in ("word", "atom", "chain")]
-                if content and cur[-1][2] in ("word", "atom", "tsoft", "tverb") \
-                        and self._nounish(text, content[-1]) and not self._actor_before(text, content):
+                if (
+                    content
+                    and cur[-1][2] in ("word", "atom", "tsoft", "tverb")
+                    and self._nounish(text, content[-1])
+                    and not self._actor_before(text, content)
+                ):
                     cur.append((s, e, "t" + kind, sp))
                     prev_kind = kind
                     continue
@@ -398,8 +434,15 @@ class EntityFinder:
                 flush(False)
                 prev_kind = "break"
                 continue
-            if kind == "atom" and sp is not None and sp.source == "quote" and cur and cur[-1][3] is not None \
-                    and cur[-1][3].source == "quote" and cur[-1][1] == s:
+            if (
+                kind == "atom"
+                and sp is not None
+                and sp.source == "quote"
+                and cur
+                and cur[-1][3] is not None
+                and cur[-1][3].source == "quote"
+                and cur[-1][1] == s
+            ):
                 flush(True)  # “A”“B”: two names side by side
             if kind == "atom" and sp is not None and sp.source in ("title", "pattern"):
                 flush(True)  # 《…》 is a name of its own: …会议|《关于…的决定》
@@ -425,24 +468,26 @@ class EntityFinder:
 
     def _de_joins(self, text: str, cur: list, after: int) -> bool:
         """Does this 的 sit inside a name (国有企业的工会委员会, 工会所属的企业)?"""
-        before = text[cur[0][0]:cur[-1][1]]
+        before = text[cur[0][0] : cur[-1][1]]
         if before.endswith(self.de_owners):
             return True
-        return any(text.startswith(h, after) and not _CJK.match(text[after + len(h):after + len(h) + 1] or "x")
-                   for h in self.de_heads)
+        return any(
+            text.startswith(h, after) and not _CJK.match(text[after + len(h) : after + len(h) + 1] or "x")
+            for h in self.de_heads
+        )
 
     def _nounish(self, text: str, unit) -> bool:
         """Can a verb after this unit still be inside a name (全国|推进…, 职业技能|提升…)?"""
         if unit[3] is not None:
             return True
-        word = text[unit[0]:unit[1]]
+        word = text[unit[0] : unit[1]]
         if word in self.index or word in self.rules.suffix_words:
             return True
         return self.tag(word) in ("n", "nz", "ns", "nt", "l", "vn", "j", "an", "b", "s")
 
     def _actor_before(self, text: str, cur: list) -> bool:
         """Is the run so far an agent (全国总工会|会同…)? Then a verb after it is a real verb."""
-        name = clean_name(text[cur[0][0]:cur[-1][1]])
+        name = clean_name(text[cur[0][0] : cur[-1][1]])
         if name.endswith(self.weak_actor_suffixes) and name not in self.index:
             return False  # 产业工人队伍|建设改革: a workforce named by pattern is no agent
         typ = self._type_of_name(name)
@@ -461,19 +506,19 @@ class EntityFinder:
         while cur and cur[-1][2] in ("tverb", "tsoft", "conj", "chain"):
             last = cur.pop()
             if last[2] in ("tverb", "chain"):
-                verbs.append((last[0], last[1], text[last[0]:last[1]]))
+                verbs.append((last[0], last[1], text[last[0] : last[1]]))
         if not cur:
             return []
-        typ = self._type_of_name(clean_name(text[cur[0][0]:cur[-1][1]]))
+        typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
         if cur[0][2] == "chain":
-            word = text[cur[0][0]:cur[-1][1]][: cur[0][1] - cur[0][0]]
+            word = text[cur[0][0] : cur[-1][1]][: cur[0][1] - cur[0][0]]
             takes = {t for p in self.verbs.get(word, ()) for t in self.rules.constraints.get(p, ((), ()))[1]}
             if typ is None or typ in takes:
                 verbs.append((cur[0][0], cur[0][1], word))
                 cur = cur[1:]
                 if not cur:
                     return []
-                typ = self._type_of_name(clean_name(text[cur[0][0]:cur[-1][1]]))
+                typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
             else:
                 cur = [(cur[0][0], cur[0][1], "word", None)] + cur[1:]
         tentative = [u for u in cur if u[2] in ("tverb", "tsoft")]
@@ -483,7 +528,7 @@ class EntityFinder:
         for u in cur:
             if u[2] in ("tverb", "tsoft"):
                 if u[2] == "tverb":
-                    verbs.append((u[0], u[1], text[u[0]:u[1]]))
+                    verbs.append((u[0], u[1], text[u[0] : u[1]]))
                 else:
                     self._softs.append(u[0])
                 pieces.append([])
@@ -497,7 +542,7 @@ class EntityFinder:
         for ch in chunks:
             parts = [ch]
             for m in reversed(list(re.finditer(r"以及|和|与|及", ch.text))):
-                left_t, right_t = ch.text[: m.start()], ch.text[m.end():]
+                left_t, right_t = ch.text[: m.start()], ch.text[m.end() :]
                 at = ch.start + m.start()
                 if not left_t or not right_t or any(a.start <= at < a.end for a in ch.spans):
                     continue
@@ -509,11 +554,16 @@ class EntityFinder:
                     for w in reversed(ch.words):
                         if w[1] <= cut_r + 1:
                             break
-                        rt = self._type_of_text(text[cut_r:w[0]], ch) if w[0] > cut_r + 1 else None
+                        rt = self._type_of_text(text[cut_r : w[0]], ch) if w[0] > cut_r + 1 else None
                         if rt:
                             break
-                if rt and not lt and rt not in self.actor_types and len(clean_name(left_t)) >= 4 \
-                        and not left_t.endswith(("性", "的")):
+                if (
+                    rt
+                    and not lt
+                    and rt not in self.actor_types
+                    and len(clean_name(left_t)) >= 4
+                    and not left_t.endswith(("性", "的"))
+                ):
                     lt = rt  # 职业教育和文化体育活动: two programmes
                 if not lt or not rt:
                     continue
@@ -545,7 +595,7 @@ class EntityFinder:
             return name
         for p in self.strip_prefixes:
             if name.startswith(p) and len(name) > len(p) + 1:
-                return name[len(p):]
+                return name[len(p) :]
         return name
 
     def _analyse(self, text: str, ch: Chunk, lex: list[tuple[int, int, str]]) -> None:
@@ -568,9 +618,16 @@ class EntityFinder:
         elif name:
             main = self._pattern_span(ch, name, raw, atoms)
             last = atoms[-1] if atoms else None
-            if (main is not None and last is not None and last.end == ch.end and last.source == "lexicon"
-                    and main.type in self.actor_types and last.type in self.actor_types and main is not last
-                    and self._verbish(text, ch, last.start)):
+            if (
+                main is not None
+                and last is not None
+                and last.end == ch.end
+                and last.source == "lexicon"
+                and main.type in self.actor_types
+                and last.type in self.actor_types
+                and main is not last
+                and self._verbish(text, ch, last.start)
+            ):
                 main = last  # 关心|职工, 今年适逢|中华全国总工会: the known actor is the name
         if main is None and atoms and atoms[-1].end == ch.end and atoms[-1].type:
             main = atoms[-1]
@@ -587,9 +644,9 @@ class EntityFinder:
             before = [a for a in atoms if a.end <= main.start and a.type in self.actor_types]
             if before and before[0].start == ch.start:
                 main.issuers = tuple(before)
-                main.name = clean_name(text[ch.start:main.end])
+                main.name = clean_name(text[ch.start : main.end])
                 main.start = ch.start
-                main.surface = text[ch.start:main.end]
+                main.surface = text[ch.start : main.end]
         ch.main = main
         covered = {(a.start, a.end) for a in atoms} | {a.name for a in atoms}
         nested = []
@@ -606,31 +663,37 @@ class EntityFinder:
         words = [w for w in ch.words if main.start <= w[0] and w[1] <= main.end] or ch.words
         if not words:
             return main
-        last = text[words[-1][0]:words[-1][1]]
+        last = text[words[-1][0] : words[-1][1]]
         if last in self.not_heads and last not in self.rules.suffix_words:
             return None
         lead = 0
-        while lead < len(words) - 1 and self.tag(text[words[lead][0]:words[lead][1]]) in ("v", "d", "vd") \
-                and text[words[lead][0]:words[lead][1]] not in self.index \
-                and text[words[lead][0]:words[lead][1]] not in self.verbs:
+        while (
+            lead < len(words) - 1
+            and self.tag(text[words[lead][0] : words[lead][1]]) in ("v", "d", "vd")
+            and text[words[lead][0] : words[lead][1]] not in self.index
+            and text[words[lead][0] : words[lead][1]] not in self.verbs
+        ):
             lead += 1
         if lead:
             start = words[lead][0]
-            name = clean_name(text[start:main.end])
+            name = clean_name(text[start : main.end])
             typ = self._type_of_name(name)
             if not typ:
                 return None
             if name in self.index:
                 return self.lexicon_span(start, main.end, name)
-            main = Span(start, main.end, name, typ, main.source, text[start:main.end])
+            main = Span(start, main.end, name, typ, main.source, text[start : main.end])
         tail = next((a for a in atoms if a.end == main.end and a.start > main.start and a.source == "lexicon"), None)
         if tail is not None and main.type in self.actor_types and tail.type in self.actor_types:
             if self._verbish(text, ch, tail.start):
                 return tail
-            if self.tag(text[words[0][0]:words[0][1]]) in ("a", "b") and tail.start == words[min(1, len(words) - 1)][0]:
-                tail.aliases = (*tail.aliases, clean_name(text[main.start:main.end]))
+            if (
+                self.tag(text[words[0][0] : words[0][1]]) in ("a", "b")
+                and tail.start == words[min(1, len(words) - 1)][0]
+            ):
+                tail.aliases = (*tail.aliases, clean_name(text[main.start : main.end]))
                 return tail  # 宏大|产业工人队伍: a modifier on a known group
-            owner = clean_name(text[main.start:tail.start])
+            owner = clean_name(text[main.start : tail.start])
             owner_type = self._type_of_name(owner)
             if owner_type in self.actor_types and owner_type not in ("WorkerGroup", "Person"):
                 # 郑州圆方集团|全体职工: the body is the name; its people are named after it
@@ -638,10 +701,14 @@ class EntityFinder:
                     return self.lexicon_span(main.start, tail.start, owner)
                 return Span(main.start, tail.start, owner, owner_type or "", "suffix", owner)
         head = next((a for a in atoms if a.start == main.start and a.type in self.actor_types), None)
-        if head is not None and clean_name(text[head.end:main.end]) in ("决定", "通知", "指出", "规定"):
+        if head is not None and clean_name(text[head.end : main.end]) in ("决定", "通知", "指出", "规定"):
             return None  # 国务院决定，… : an actor and a verb
-        if main.type == "Concept" and main.name.endswith("精神") and len(words) >= 2 and \
-                self.tags.get(text[words[-2][0]:words[-2][1]]) in ("a", "ad", "an", "d"):
+        if (
+            main.type == "Concept"
+            and main.name.endswith("精神")
+            and len(words) >= 2
+            and self.tags.get(text[words[-2][0] : words[-2][1]]) in ("a", "ad", "an", "d")
+        ):
             return None
         return main
 
@@ -650,7 +717,7 @@ class EntityFinder:
         prev = next((w for w in reversed(ch.words) if w[1] <= before), None)
         if prev is None:
             return False
-        word = text[prev[0]:prev[1]]
+        word = text[prev[0] : prev[1]]
         if word in self.index or word in self.rules.suffix_words:
             return False
         return self.tags.get(word) in (None, "v", "vd", "d", "p", "r", "c", "u", "m", "l", "i")
@@ -660,14 +727,14 @@ class EntityFinder:
         for k in (1, 2):
             if len(ch.words) <= k:
                 return None
-            dropped = text[ch.words[-k][0]:ch.end]
+            dropped = text[ch.words[-k][0] : ch.end]
             if len(dropped) > 3 * k or self.suffix_type("x" + dropped):
                 return None
             end = ch.words[-k - 1][1]
             atom = next((a for a in atoms if a.end == end), None)
             if atom is not None and atom.type and (atom.start == ch.start or atom.source != "lexicon"):
                 return atom
-            sub = text[ch.start:end]
+            sub = text[ch.start : end]
             typ = self.suffix_type(clean_name(sub))
             if typ:
                 return Span(ch.start, end, clean_name(sub), typ, "suffix", sub)
@@ -679,7 +746,7 @@ class EntityFinder:
             ts, te = ch.words[k - 1]
             if text[ts:te] not in self.person_titles:
                 continue
-            name = text[te:ch.end]
+            name = text[te : ch.end]
             if not (2 <= len(name) <= 3) or not all(_CJK.match(c) for c in name):
                 return None
             if name in self.index or self.suffix_type(name) or name in self.breakers:
@@ -691,16 +758,16 @@ class EntityFinder:
         """中央军委主席习近平 / …有限责任公司高级技师洪家光: the body and office before a person."""
         office_start = person.start
         for w in reversed(ch.words):
-            if w[1] <= office_start and text[w[0]:w[1]] in self.person_titles:
+            if w[1] <= office_start and text[w[0] : w[1]] in self.person_titles:
                 office_start = w[0]
             elif w[1] <= office_start:
                 break
         if office_start == person.start or office_start == ch.start:
             return
-        office = text[office_start:person.start]
+        office = text[office_start : person.start]
         body = next((a for a in atoms if a.end == office_start and a.type in self.actor_types), None)
         if body is None:
-            org = clean_name(text[ch.start:office_start])
+            org = clean_name(text[ch.start : office_start])
             typ = self._type_of_name(org)
             if typ not in self.actor_types or typ in ("Person", "WorkerGroup"):
                 return
@@ -729,7 +796,7 @@ class EntityFinder:
             return None
         aliases: tuple[str, ...] = ()
         if atoms and atoms[0].source == "quote" and atoms[0].start == ch.start:
-            rest = clean_name(raw[atoms[0].end - ch.start:])
+            rest = clean_name(raw[atoms[0].end - ch.start :])
             if rest in _PROGRAM_TAILS or rest in ("主题宣传教育", "形式"):
                 q = atoms[0]
                 return Span(start, ch.end, q.name, q.type or typ, "quote", raw, (raw, name))
@@ -746,7 +813,7 @@ class EntityFinder:
         (机关干部基层联系点、定期接待群众来访等直接联系群众制度)."""
         for i in range(len(chunks) - 1):
             cat = chunks[i + 1]
-            between = text[chunks[i].end:cat.start]
+            between = text[chunks[i].end : cat.start]
             if between not in ("等", "等各类", "等系列") or cat.main is None or cat.main.end != cat.end:
                 continue
             typ = cat.main.type
@@ -787,8 +854,11 @@ class EntityFinder:
                 continue
             modifier = clean_name(last.text)[: -len(head)] if clean_name(last.text).endswith(head) else ""
             lexical_head = head in self.index
-            if not modifier or not (lexical_head and len(modifier) <= 5) and not all(
-                    clean_name(c.text)[-1:] == modifier[-1:] for c in items[:-1] if c.main is None):
+            if (
+                not modifier
+                or not (lexical_head and len(modifier) <= 5)
+                and not all(clean_name(c.text)[-1:] == modifier[-1:] for c in items[:-1] if c.main is None)
+            ):
                 continue
             for ch in items[:-1]:
                 if ch.main is not None or not 2 <= len(ch.text) <= 6 or not _CJK.search(ch.text):
@@ -809,7 +879,7 @@ class EntityFinder:
         if last.main.start != last.start:
             return
         start = head[0].start
-        raw = text[start:last.main.end]
+        raw = text[start : last.main.end]
         if "和" in raw or "及" in raw:
             return
         name = clean_name(raw)
@@ -818,7 +888,7 @@ class EntityFinder:
             c.main = None
         last.main = merged
         last.start = start
-        last.text = text[start:last.end]
+        last.text = text[start : last.end]
         last.spans.insert(0, merged)
 
     def _head_of(self, ch: Chunk, first: Chunk) -> str:
@@ -830,7 +900,7 @@ class EntityFinder:
                 return sp.surface
         marker = clean_name(first.text)[-1:]
         if marker and marker in surface[:-1]:
-            return surface[surface.index(marker) + 1:]
+            return surface[surface.index(marker) + 1 :]
         for suf, _ in self.rules.suffixes:
             if surface.endswith(suf) and len(surface) > len(suf):
                 return suf

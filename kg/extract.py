@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .entities import Analysis, EntityFinder, Span, Token
-from .model import Document, DocResult, EntityInfo, Relation
+from .model import DocResult, Document, EntityInfo, Relation
 from .relations import DocState, Found, RelationFinder
 from .resolve import Anaphora, Resolver, byline_relations, heading_cuts, infer_speaker
 from .rules import Rules
@@ -53,7 +53,7 @@ def analyse(doc: Document, rules: Rules) -> tuple[list[Sentence], list[Analysis]
             sentences.append(sent)
             analyses.append(Analysis([], []))
             continue
-        sub = text[sent.start:sent.end]
+        sub = text[sent.start : sent.end]
         tokens = [Token(a, b, sub[a:b]) for a, b in ctx.segmenter.tokens(sub)]
         an = ctx.entities.analyse(sub, sent.start, tokens)
         for piece, part in heading_cuts(text, sent, an, rules):
@@ -73,7 +73,7 @@ def extract(doc: Document, rules: Rules) -> DocResult:
     mentions: list[tuple[Span, int]] = []
     nested: list[tuple[Span, int]] = []  # names inside names: nodes only when a relation needs them
     anaphora = Anaphora(rules)
-    for si, (sent, an) in enumerate(zip(sentences, analyses)):
+    for si, (sent, an) in enumerate(zip(sentences, analyses, strict=False)):
         if sent.meta:
             continue
         anaphora.resolve(an.chunks)
@@ -103,9 +103,12 @@ def extract(doc: Document, rules: Rules) -> DocResult:
             continue
         info = entities.get(name)
         if info is None:
-            info = entities[name] = EntityInfo(type=resolver.type_of(sp, name), label_en=resolver.label_en(sp, name),
-                                               lexicon_id=resolver.lexicon_id(sp, name),
-                                               first=(max(si, 0), sp.start, sp.end))
+            info = entities[name] = EntityInfo(
+                type=resolver.type_of(sp, name),
+                label_en=resolver.label_en(sp, name),
+                lexicon_id=resolver.lexicon_id(sp, name),
+                first=(max(si, 0), sp.start, sp.end),
+            )
         if si >= 0:
             info.mentions += 1
         info.aliases |= resolver.aliases(sp, name)

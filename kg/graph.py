@@ -84,7 +84,7 @@ class GraphBuilder:
             if name in self._label_en:
                 attrs["label_en"] = self._label_en[name]
             G.add_node(ids[name], **attrs)
-        for (s, p, o) in sorted(self._edges, key=lambda k: (ids[k[0]], ids[k[2]], k[1])):
+        for s, p, o in sorted(self._edges, key=lambda k: (ids[k[0]], ids[k[2]], k[1])):
             if s not in ids or o not in ids:
                 continue
             ev = [self._edges[(s, p, o)][k] for k in sorted(self._edges[(s, p, o)])]

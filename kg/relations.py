@@ -19,8 +19,36 @@ from .rules import Rules
 from .sentences import split_clauses
 
 # Prepositions that make the next noun phrase something other than the clause's agent.
-_NOT_AGENT_BEFORE = ("在", "对", "向", "给", "与", "同", "从", "经", "把", "为", "以", "会同", "联合", "代表", "将",
-                     "关于", "围绕", "按照", "依照", "根据", "通过", "面向", "针对", "和", "及", "或者", "是", "的")
+_NOT_AGENT_BEFORE = (
+    "在",
+    "对",
+    "向",
+    "给",
+    "与",
+    "同",
+    "从",
+    "经",
+    "把",
+    "为",
+    "以",
+    "会同",
+    "联合",
+    "代表",
+    "将",
+    "关于",
+    "围绕",
+    "按照",
+    "依照",
+    "根据",
+    "通过",
+    "面向",
+    "针对",
+    "和",
+    "及",
+    "或者",
+    "是",
+    "的",
+)
 
 
 @dataclass
@@ -62,7 +90,7 @@ class RelationFinder:
         pending_leaders: list[tuple[list[Span], str]] = []
         pending_approvers: list[Span] = []
         clauses = split_clauses(text, start, end)
-        for ci, (cs, ce) in enumerate(clauses):
+        for _ci, (cs, ce) in enumerate(clauses):
             chunks = [c for c in an.chunks if cs <= c.start and c.end <= ce]
             verbs = [v for v in an.verbs if cs <= v[0] and v[1] <= ce]
             subjects = self._subjects(text, cs, ce, chunks, verbs, state, an.softs)
@@ -74,7 +102,7 @@ class RelationFinder:
                 state.carry = subjects
             agents = subjects or state.carry
             verb_objects: list[Span] = []
-            for vi, (vs, ve, word) in enumerate(verbs):
+            for vi, (vs, _ve, word) in enumerate(verbs):
                 stop = verbs[vi + 1][0] if vi + 1 < len(verbs) else ce
                 objects = [c for c in chunks if vs < c.start and c.end <= stop and c.main is not None]
                 for ch in objects:
@@ -84,7 +112,9 @@ class RelationFinder:
                     if ch.quote_only and preds:
                         obj.type = _coerce(self.constraints[preds[0]][1])
                     for p in preds:
-                        if any(self.fits(a, p, obj) for a in agents) or (not agents and obj.type in self.constraints[p][1]):
+                        if any(self.fits(a, p, obj) for a in agents) or (
+                            not agents and obj.type in self.constraints[p][1]
+                        ):
                             out += [Found(a, p, obj, si) for a in agents if self.fits(a, p, obj)]
                             if p in ("issues", "launches"):
                                 verb_objects.append(obj)
@@ -96,8 +126,9 @@ class RelationFinder:
             out += self._templates(text, cs, ce, chunks, agents, si, pending_leaders, pending_approvers)
         return out
 
-    def _subjects(self, text: str, cs: int, ce: int, chunks: list[Chunk], verbs, state: DocState,
-                  softs: list[int]) -> list[Span]:
+    def _subjects(
+        self, text: str, cs: int, ce: int, chunks: list[Chunk], verbs, state: DocState, softs: list[int]
+    ) -> list[Span]:
         """Actors before the clause's first verb, not governed by a preposition or any other
         verb (推动|更多劳动模范… is an object); 我们 = the speaker."""
         first_verb = verbs[0][0] if verbs else ce
@@ -113,7 +144,7 @@ class RelationFinder:
                 main = ch.spans[0]  # 党|和国家: a known actor opening an untyped phrase
             if ch.start >= first_verb or main is None or main.type not in self.actor_types:
                 continue
-            before = text[cs:ch.start].rstrip()
+            before = text[cs : ch.start].rstrip()
             if list_id is None:
                 if before.endswith(_NOT_AGENT_BEFORE) or "、" in before[-1:]:
                     continue
@@ -128,8 +159,11 @@ class RelationFinder:
         clause = text[cs:ce]
         for t in self.templates:
             for m in t.regex.finditer(clause):
-                slots = {name: self._slot(chunks, cs + m.start(name), cs + m.end(name), m.end(name) < m.end())
-                         for name in ("A", "B") if name in t.regex.groupindex and m.group(name) is not None}
+                slots = {
+                    name: self._slot(chunks, cs + m.start(name), cs + m.end(name), m.end(name) < m.end())
+                    for name in ("A", "B")
+                    if name in t.regex.groupindex and m.group(name) is not None
+                }
                 subj = self._role(t.s, slots, agents)
                 if t.o == "NEXT_SUBJECT":
                     pending_leaders.append((subj, t.p))
@@ -166,21 +200,38 @@ class RelationFinder:
                 if self.fits(sp, p, body):
                     out.append(Found(sp, p, body, si))
             if sp.type == "Event":
-                hosts = [o for o, _ in spans if o is not sp and sp.start <= o.start and o.end <= sp.end
-                         and o.type in ("StateBody", "PartyBody", "Union", "Organization")
-                         and not re.sub(r"第[一二三四五六七八九十百\d]+[届次]", "", sp.surface[: o.start - sp.start])]
+                hosts = [
+                    o
+                    for o, _ in spans
+                    if o is not sp
+                    and sp.start <= o.start
+                    and o.end <= sp.end
+                    and o.type in ("StateBody", "PartyBody", "Union", "Organization")
+                    and not re.sub(r"第[一二三四五六七八九十百\d]+[届次]", "", sp.surface[: o.start - sp.start])
+                ]
                 out += [Found(h, "convenes", sp, si) for h in hosts[:1]]
                 continue
             if sp.source == "lexicon" and sp.type not in ("Program", "Organization", "Union"):
                 continue
-            inner = [o for o, _ in spans if o is not sp and sp.start <= o.start and o.end <= sp.end
-                     and (o.end - o.start) < (sp.end - sp.start)]
+            inner = [
+                o
+                for o, _ in spans
+                if o is not sp and sp.start <= o.start and o.end <= sp.end and (o.end - o.start) < (sp.end - sp.start)
+            ]
             for o in inner:
-                if o.type == "WorkerGroup" and sp.type in ("Program", "Organization", "Union") and o.start > sp.start - 1:
+                if (
+                    o.type == "WorkerGroup"
+                    and sp.type in ("Program", "Organization", "Union")
+                    and o.start > sp.start - 1
+                ):
                     if self.fits(sp, "targets", o):
                         out.append(Found(sp, "targets", o, si))
-                elif (o.start == sp.start and o.type in self.actor_types and sp.type in ("Union", "Organization", "StateBody")
-                      and self.fits(sp, "partOf", o)):
+                elif (
+                    o.start == sp.start
+                    and o.type in self.actor_types
+                    and sp.type in ("Union", "Organization", "StateBody")
+                    and self.fits(sp, "partOf", o)
+                ):
                     out.append(Found(sp, "partOf", o, si))
         return out
 

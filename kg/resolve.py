@@ -82,8 +82,17 @@ class Anaphora:
             if bare in self.heads and (ch.main is None or ch.main.name == bare):
                 ante = self.last.get(bare) or self.last.get(bare[-2:])
                 if ante is not None:
-                    ch.main = Span(ch.start, ch.end, ante.name, ante.type, "anaphor", ch.text, (bare,),
-                                   ante.label_en, ante.lexicon_id)
+                    ch.main = Span(
+                        ch.start,
+                        ch.end,
+                        ante.name,
+                        ante.type,
+                        "anaphor",
+                        ch.text,
+                        (bare,),
+                        ante.label_en,
+                        ante.lexicon_id,
+                    )
                     ch.spans.insert(0, ch.main)
                 continue
             if ch.main is not None:
@@ -92,8 +101,9 @@ class Anaphora:
                         self.last[head] = ch.main
 
 
-def infer_speaker(doc: Document, sentences: list[Sentence], analyses: list[Analysis],
-                  resolver: Resolver) -> Span | None:
+def infer_speaker(
+    doc: Document, sentences: list[Sentence], analyses: list[Analysis], resolver: Resolver
+) -> Span | None:
     """Whom the document speaks for: `speaker:` in front matter, else the author's organisation."""
     declared = (doc.meta.get("speaker") or "").strip()
     if declared:
@@ -110,8 +120,10 @@ def _organisations(title: str, resolver: Resolver) -> list[tuple[int, int, str]]
     """Bodies named in an office title, earliest first and, at one place, the shortest
     (全国总工会党组书记 speaks for 全国总工会)."""
     found = [
-        (s, e, f) for s, e, f in resolver.finder.lexicon_matches(title, set(range(len(title) + 1)))
-        if resolver.index[f].type in resolver.finder.actor_types and resolver.index[f].type not in ("Person", "WorkerGroup")
+        (s, e, f)
+        for s, e, f in resolver.finder.lexicon_matches(title, set(range(len(title) + 1)))
+        if resolver.index[f].type in resolver.finder.actor_types
+        and resolver.index[f].type not in ("Person", "WorkerGroup")
     ]
     return sorted(found, key=lambda m: (m[0], m[1] - m[0]))
 
@@ -123,11 +135,14 @@ def _known(name: str, resolver: Resolver, text: str) -> Span:
     typ = entry.type if entry else (resolver.finder.suffix_type(name) or "Organization")
     pos = text.find(name)
     start, end = (pos, pos + len(name)) if pos >= 0 else (0, 0)
-    return Span(start, end, canonical, typ, "meta", name, (), entry.label_en if entry else "", entry.id if entry else "")
+    return Span(
+        start, end, canonical, typ, "meta", name, (), entry.label_en if entry else "", entry.id if entry else ""
+    )
 
 
-def byline_relations(doc: Document, sentences: list[Sentence],
-                     resolver: Resolver) -> tuple[list[tuple[Span, int]], list[Found]]:
+def byline_relations(
+    doc: Document, sentences: list[Sentence], resolver: Resolver
+) -> tuple[list[tuple[Span, int]], list[Found]]:
     """Entities and relations from metadata lines: source, editor, and the author's offices."""
     mentions: list[tuple[Span, int]] = []
     found: list[Found] = []
@@ -163,8 +178,17 @@ def _offices(doc: Document, person: Span, si: int, resolver: Resolver) -> list[F
         return []
     s, e, form = orgs[0]
     entry = resolver.index[form]
-    org = Span(base + s if base >= 0 else 0, base + e if base >= 0 else 0, entry.name, entry.type, "meta", form,
-               (), entry.label_en, entry.id)
+    org = Span(
+        base + s if base >= 0 else 0,
+        base + e if base >= 0 else 0,
+        entry.name,
+        entry.type,
+        "meta",
+        form,
+        (),
+        entry.label_en,
+        entry.id,
+    )
     leading = resolver.finder.rules.words("leading_offices")
     out: list[Found] = []
     part_of_done = False
@@ -173,7 +197,7 @@ def _offices(doc: Document, person: Span, si: int, resolver: Resolver) -> list[F
         body = next((b for b in ("党组", "党委") if office.startswith(b) and len(office) > len(b)), "")
         if body:
             sub = Span(org.start, org.end, entry.name + body, "PartyBody", "meta", form + body)
-            rest = office[len(body):]
+            rest = office[len(body) :]
             out.append(Found(person, "leads" if rest in leading else "partOf", sub, si))
         elif office in leading:
             out.append(Found(person, "leads", org, si))
@@ -191,10 +215,11 @@ def heading_cuts(text: str, sent: Sentence, an: Analysis, rules: Rules) -> list[
     verb_starts = {v[0] for v in an.verbs}
     verb_ends = {v[1] for v in an.verbs}
     cuts: list[int] = []
-    candidates = [c.start for c in an.chunks if c.main is not None and c.main.type in actor_types
-                  and c.main.start == c.start]
+    candidates = [
+        c.start for c in an.chunks if c.main is not None and c.main.type in actor_types and c.main.start == c.start
+    ]
     for w in pronouns:
-        candidates += [m.start() + sent.start for m in re.finditer(re.escape(w), text[sent.start:sent.end])]
+        candidates += [m.start() + sent.start for m in re.finditer(re.escape(w), text[sent.start : sent.end])]
     for p in sorted(set(candidates)):
         clause_start = max(text.rfind(ch, sent.start, p) for ch in "，；：。")
         clause_start = sent.start if clause_start < sent.start else clause_start + 1
@@ -214,7 +239,7 @@ def heading_cuts(text: str, sent: Sentence, an: Analysis, rules: Rules) -> list[
         return [(sent, an)]
     out = []
     bounds = [sent.start, *cuts, sent.end]
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in zip(bounds, bounds[1:], strict=False):
         piece = Sentence(a, b, sent.paragraph, False)
         part = Analysis([c for c in an.chunks if a <= c.start < b], [v for v in an.verbs if a <= v[0] < b])
         out.append((piece, part))

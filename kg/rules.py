@@ -146,9 +146,7 @@ def load_lexicon(path: Path) -> list[LexEntry]:
         if typ not in ENTITY_TYPES:
             raise RulesError(f"{path}: entry {name!r} has unknown type {typ!r} (data row {i - 1})")
         aliases = tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
-        entries.append(
-            LexEntry(name, typ, (row.get("label_en") or "").strip(), aliases, (row.get("id") or "").strip())
-        )
+        entries.append(LexEntry(name, typ, (row.get("label_en") or "").strip(), aliases, (row.get("id") or "").strip()))
     return entries
 
 

@@ -9,6 +9,7 @@ version (`get_segmenter`).
 from __future__ import annotations
 
 import logging
+
 from .rules import Rules
 
 # High enough that a lexicon word beats jieba's own splits of the same characters.

@@ -71,7 +71,7 @@ def split_sentences(text: str, meta_spans: list[tuple[int, int, str]] | None = N
     out: list[Sentence] = []
     line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     for a, b, is_meta in pieces:
-        for s, e in ([_trim(text, a, b)] if is_meta else _spans(text, a, b, SENTENCE_END)):
+        for s, e in [_trim(text, a, b)] if is_meta else _spans(text, a, b, SENTENCE_END):
             if e > s:
                 out.append(Sentence(s, e, bisect.bisect_right(line_starts, s) - 1, is_meta))
     return out

@@ -219,7 +219,7 @@ def test_every_edge_carries_evidence_with_offsets_into_the_text(tmp_path):
     (tmp_path / "doc.txt").write_text(text, encoding="utf-8")
     G = kg.build([str(tmp_path)], jobs=1)
     assert G.number_of_edges() > 0
-    for u, v, key, data in G.edges(keys=True, data=True):
+    for _u, _v, key, data in G.edges(keys=True, data=True):
         assert key == data["predicate"]
         assert data["weight"] == len(data["evidence"]) >= 1
         for ev in data["evidence"]:
