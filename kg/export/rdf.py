@@ -81,18 +81,9 @@ _DOC_TEXT = {
 }
 
 
-_INTS: dict[int, ox.Literal] = {}
-
-
-def _int(n: Any) -> ox.Literal:
-    """An xsd:integer literal; memoised, as counts and offsets repeat a lot."""
-    n = int(n)
-    lit = _INTS.get(n)
-    if lit is None:
-        if len(_INTS) > 1_000_000:
-            _INTS.clear()
-        lit = _INTS[n] = ox.Literal(str(n), datatype=_INT)
-    return lit
+def _ev_key(ev: dict[str, Any]) -> tuple[str, int, int]:
+    """Evidence order: document, then offsets."""
+    return str(ev["doc"]), int(ev["start"]), int(ev["end"])
 
 
 @lru_cache(maxsize=256)
@@ -186,9 +177,16 @@ class _Builder:
         self._nodes: dict[str, ox.NamedNode] = {}
         self._docs: dict[str, ox.NamedNode] = {}
         self._slugs: dict[str, str] = {}
+        self._ints: dict[int, ox.Literal] = {}  # counts and offsets repeat a lot
         # (doc, start, end) -> (span IRI, sort key, triples); the first writer of a span wins
         self.spans: dict[tuple[str, int, int], tuple[ox.NamedNode, tuple[str, int, int], list[Any]]] = {}
         self.cited_docs: set[str] = set()
+
+    def int(self, n: Any) -> ox.Literal:
+        lit = self._ints.get(n)
+        if lit is None:
+            lit = self._ints[n] = ox.Literal(str(int(n)), datatype=_INT)
+        return lit
 
     def slug(self, d: str) -> str:
         s = self._slugs.get(d)
@@ -209,7 +207,7 @@ class _Builder:
         return iri
 
     def span(self, ev: dict[str, Any]) -> ox.NamedNode:
-        key = (str(ev["doc"]), int(ev["start"]), int(ev["end"]))
+        key = _ev_key(ev)
         known = self.spans.get(key)
         if known is not None:
             return known[0]
@@ -221,8 +219,8 @@ class _Builder:
             (A, ENTITY),
             (QUOTED, self.doc(d)),
             (SENTENCE, ox.Literal(str(ev.get("sentence", "")), language="zh")),
-            (START, _int(start)),
-            (END, _int(end)),
+            (START, self.int(start)),
+            (END, self.int(end)),
         ])
         return iri
 
@@ -247,7 +245,7 @@ class _Builder:
             if meta.get("path"):
                 po.append((_N(KG["path"]), ox.Literal(str(meta["path"]))))
             if meta.get("chars") is not None:
-                po.append((_N(KG["charCount"]), _int(meta["chars"])))
+                po.append((_N(KG["charCount"]), self.int(meta["chars"])))
             out.append((self.doc(d), po))
         return out
 
@@ -277,11 +275,11 @@ class _Builder:
             for alias in sorted({str(x) for x in a.get("aliases") or ()} - {str(a.get("label"))}):
                 po.append((ALT, _text(alias, "en")))
             if a.get("mentions") is not None:
-                po.append((MENTIONS, _int(a["mentions"])))
+                po.append((MENTIONS, self.int(a["mentions"])))
             for d in sorted({str(d) for d in a.get("docs") or ()}, key=lambda d: (self.slug(d), d)):
                 po.append((REFERENCED, self.doc(d)))
                 self.cited_docs.add(d)
-            evidence = sorted(a.get("evidence") or (), key=lambda e: (str(e["doc"]), e["start"], e["end"]))
+            evidence = sorted(a.get("evidence") or (), key=_ev_key)
             for ev in evidence:
                 po.append((FIRST, self.span(ev)))
             for p, o in sorted(out_edges.get(n, ())):
@@ -289,13 +287,13 @@ class _Builder:
             entities.append((self.node(n), po))
         stmt_groups: list[Group] = []
         for s, p, o, data in sorted(statements, key=lambda t: t[:3]):
-            evidence = sorted(data.get("evidence") or (), key=lambda e: (str(e["doc"]), e["start"], e["end"]))
+            evidence = sorted(data.get("evidence") or (), key=_ev_key)
             po = [
                 (A, STATEMENT),
                 (SUBJ, self.node(s)),
                 (PRED, _kg(p)),
                 (OBJ, self.node(o)),
-                (SUPPORT, _int(data.get("weight", len(evidence)))),
+                (SUPPORT, self.int(data.get("weight", len(evidence)))),
             ]
             po.extend((DERIVED, self.span(ev)) for ev in evidence)
             stmt_groups.append((_N(self.iris.statement(s, p, o)), po))
@@ -308,7 +306,13 @@ class _Builder:
 
 # One build calls write_turtle, write_ntriples and write_jsonld on the same graph in a row:
 # remember the last result (for that graph object, base IRI and size) instead of redoing it.
+# Dropped as soon as the graph is garbage-collected, so a big export is not kept alive.
 _last: tuple[Any, tuple[Any, ...], list[Group]] | None = None
+
+
+def _forget(_ref: Any) -> None:
+    global _last
+    _last = None
 
 
 def graph_groups(G: nx.MultiDiGraph, base_iri: str | None = None) -> list[Group]:
@@ -321,7 +325,7 @@ def graph_groups(G: nx.MultiDiGraph, base_iri: str | None = None) -> list[Group]
         return _last[2]
     groups = list(_Builder(G, iris).groups())
     try:
-        _last = (weakref.ref(G), key, groups)
+        _last = (weakref.ref(G, _forget), key, groups)
     except TypeError:
         _last = None
     return groups
