@@ -35,14 +35,14 @@ $(JS)/node_modules/.package-lock.json: $(JS)/package.json $(JS)/package-lock.jso
 	@if command -v npm >/dev/null; then cd $(JS) && npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "warning: npm missing; tests needing tests/js skip"; fi
 
-build: setup
+build: $(BIN)/kg
 	$(BIN)/kg build corpus/ --out output/
 
 test: setup
 	$(BIN)/python -m pytest -q
 
-lint: setup
-	$(BIN)/ruff check kg tests benchmarks
+lint: $(BIN)/kg
+	$(BIN)/ruff check kg tests benchmarks scripts
 
 clean:
 	rm -rf output/graph.* output/*.png .pytest_cache

@@ -10,6 +10,16 @@ from pathlib import Path
 from typing import IO
 
 
+def _default_mode() -> int:
+    """The mode a plain open() would give a new file (mkstemp's is 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_MODE = _default_mode()
+
+
 @contextmanager
 def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
     """Open a temporary file beside `path`; rename it over `path` only if the block succeeds."""
@@ -20,6 +30,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
     try:
         with os.fdopen(fd, mode, encoding=None if binary else encoding, newline=None if binary else "") as fh:
             yield fh
+        os.chmod(tmp, _MODE)
         os.replace(tmp, target)
     except BaseException:
         try:

@@ -87,16 +87,21 @@ def _load(spec: RulesSpec) -> Rules:
     raise RulesError(f"{spec.root}: rules changed during the build (expected version {spec.version}); build again")
 
 
+# A short text that takes the extractor down its usual paths, so their lazy start-up (tagger
+# tables, compiled patterns) is paid in warm-up rather than by the first batch.
+_WARM_UP_TEXT = ("某省总工会会同省人力资源和社会保障厅印发《关于加强职工技能培训的意见》。\n"
+                 "会议强调，要组织职工开展劳动竞赛。")
+
+
 def warm_up(rules: Rules) -> None:
-    """Do the extractor's one-off start-up (segmenter, dictionaries) before the first batch arrives:
-    its `warm_up(rules)` hook if it has one, else a one-sentence extraction."""
+    """Do the extractor's one-off start-up before the first batch arrives: its `warm_up(rules)` hook
+    if it has one (segmenter, dictionaries), then one short extraction."""
     from . import extract as extract_module
 
     hook = getattr(extract_module, "warm_up", None)
     if callable(hook):
         hook(rules)
-    else:
-        extract_module.extract(Document(id="kg-warm-up", path="", text="全国总工会召开会议。"), rules)
+    extract_module.extract(Document(id="kg-warm-up", path="", text=_WARM_UP_TEXT), rules)
 
 
 def extract_many(rules: Rules, docs: Sequence[Document], cache_paths: Sequence[str] | None,

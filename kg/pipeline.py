@@ -84,7 +84,7 @@ def run_build(
     *,
     rules: Rules | None = None,
     progress: bool = False,
-    jobs: int | None = None,
+    jobs: int | None = 1,
     engine: str = "local",
     scheduler: str | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
@@ -92,7 +92,9 @@ def run_build(
 ) -> BuildResult:
     """Build the graph of `inputs`.
 
-    jobs: worker processes (default: the machine's cores; 1 extracts in this process).
+    jobs: worker processes; 1 (the default) extracts in this process, None means one per core.
+      A script that asks for more must guard its entry point (`if __name__ == "__main__":`), as
+      with any multiprocessing code: workers start from a fresh interpreter ("forkserver").
     engine: "local" (processes) or "dask" (a dask.distributed cluster at `scheduler`, or a LocalCluster).
     cache_dir: per-document cache folder (kg.cache); None builds without a cache.
     """

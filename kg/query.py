@@ -97,6 +97,13 @@ def fallback_store_root(build: str | Path) -> Path:
     return Path(tempfile.gettempdir()) / f"kg-store-{digest}"
 
 
+def _load(store: ox.Store, src: Path, fmt: ox.RdfFormat) -> None:
+    try:
+        store.bulk_load(path=str(src), format=fmt)
+    except (SyntaxError, ValueError) as exc:
+        raise UserError(f"{src}: cannot load: {_first_line(str(exc))}") from None
+
+
 def ensure_store(build: str | Path) -> Path:
     """Path of an on-disk Oxigraph store holding the build's RDF; created on first use.
 
@@ -105,25 +112,21 @@ def ensure_store(build: str | Path) -> Path:
     """
     src, fmt = rdf_source(build)
     key = _store_key(src)
-    root = Path(build) / STORE_DIR
+    for root in (Path(build) / STORE_DIR, fallback_store_root(build)):
+        if (root / key).is_dir():
+            return root / key
     try:
+        root = Path(build) / STORE_DIR
         root.mkdir(exist_ok=True)
-        probe = tempfile.mkdtemp(prefix=f"tmp-{os.getpid()}-", dir=root)
+        tmp = Path(tempfile.mkdtemp(prefix=f"tmp-{os.getpid()}-", dir=root))
     except OSError:
         root = fallback_store_root(build)
         root.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.mkdtemp(prefix=f"tmp-{os.getpid()}-", dir=root)
+        tmp = Path(tempfile.mkdtemp(prefix=f"tmp-{os.getpid()}-", dir=root))
     target = root / key
-    tmp = Path(probe)
-    if target.is_dir():
-        shutil.rmtree(tmp, ignore_errors=True)
-        return target
     try:
         store = ox.Store(str(tmp))
-        try:
-            store.bulk_load(path=str(src), format=fmt)
-        except (SyntaxError, ValueError) as exc:
-            raise UserError(f"{src}: cannot load: {_first_line(str(exc))}") from None
+        _load(store, src, fmt)
         store.flush()
         del store  # closes the database before the folder moves
         try:
@@ -141,12 +144,8 @@ def open_store(build: str | Path, *, cache: bool = True) -> ox.Store:
     """A store with the build's RDF: the cached on-disk one (read-only), or a fresh in-memory one."""
     if cache:
         return ox.Store.read_only(str(ensure_store(build)))
-    src, fmt = rdf_source(build)
     store = ox.Store()
-    try:
-        store.bulk_load(path=str(src), format=fmt)
-    except (SyntaxError, ValueError) as exc:
-        raise UserError(f"{src}: cannot load: {_first_line(str(exc))}") from None
+    _load(store, *rdf_source(build))
     return store
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .cli import UserError
-from .vocab import SH, SHAPES_FILE, VOID, DataIRIs, make_compactor
+from .vocab import RDFS, SH, SHAPES_FILE, VOID, DataIRIs, make_compactor
 
 SHAPES_NS = "https://w3id.org/kg-labour/shapes#"
 _FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".owl": "xml"}
@@ -141,11 +141,9 @@ def validate_graph(data: Any, shapes_path: str | Path = SHAPES_FILE) -> Report:
         key = (sev_name, str(shape), str(constraint or ""), str(path or ""))
         prob = groups.get(key)
         if prob is None:
-            template = shapes.value(constraint, SH.message) if constraint is not None else None
-            if template is not None and "{" in str(template):  # results quote values: show the pattern
-                header = re.sub(r"\{[?$]\w+\}", "…", str(template))
-            else:
-                header = message
+            # a SPARQL constraint whose messages quote values is headed by its label
+            label = shapes.value(constraint, RDFS.label) if constraint is not None else None
+            header = str(label) if label is not None else message
             prob = groups[key] = Problem(sev_name, header, short(path))
         prob.results.append((f, "" if message == prob.message else message))
     problems = sorted(groups.values(), key=lambda p: (-len(p.results), p.message))

@@ -60,6 +60,11 @@ def iri_segment(value: str) -> str:
     return value if _SAFE_SEGMENT.fullmatch(value) else quote(value, safe="-_~")
 
 
+def _stmt_segment(node_id: str) -> str:
+    seg = iri_segment(node_id)
+    return seg.replace(".", "%2E") if "." in seg else seg
+
+
 class DataIRIs:
     """IRI factory for one build's data, given its base IRI."""
 
@@ -81,8 +86,7 @@ class DataIRIs:
 
     def statement(self, s: str, predicate: str, o: str) -> str:
         """The reified statement of one relation; `.` cannot occur inside the encoded ids."""
-        s_seg, o_seg = (iri_segment(x).replace(".", "%2E") for x in (s, o))
-        return f"{self.stmt_ns}{s_seg}.{predicate}.{o_seg}"
+        return f"{self.stmt_ns}{_stmt_segment(s)}.{predicate}.{_stmt_segment(o)}"
 
     def prefixes(self) -> dict[str, str]:
         return {**standard_prefixes(), "id": self.entity_ns, "doc": self.doc_ns, "stmt": self.stmt_ns}

@@ -2,11 +2,10 @@
 
 Why not pyvis's own output: its `in_line` mode still links Bootstrap from a CDN, `show()` and
 `write_html` have notebook and encoding bugs, `filter_menu`/`select_menu` break on non-Latin
-names, `add_edge` is quadratic, and its template drops labels and titles into a <script> block
-unescaped, so a sentence containing `</script>` ends the script. So this module takes only pyvis's
-bundled vis-network and writes the page itself: the graph goes in as JSON inside a
-`<script type="application/json">` block with `<`, `>` and `&` escaped, and the page's own script
-(templates/graph.js) builds every label, tooltip and panel with textContent.
+names, and `add_edge` is quadratic (a 10,000-node graph takes over a minute to assemble). So this
+module takes only pyvis's bundled vis-network and writes the page itself: the graph goes in as
+JSON inside a `<script type="application/json">` block with `<`, `>` and `&` escaped, and the
+page's own script (templates/graph.js) builds every label, tooltip and panel with textContent.
 
 Graphs up to `physics_max_nodes` nodes are laid out by vis-network's physics in the browser, which
 then stops; bigger ones get positions from kg.export.layout and no physics, so they draw in seconds.
@@ -17,7 +16,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -125,7 +124,7 @@ def _template(name: str) -> str:
     return (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=1)
+@cache
 def _vis_network_js() -> str:
     """vis-network as bundled with pyvis (newest copy), minus its source-map comment (a file the
     browser might try to fetch)."""

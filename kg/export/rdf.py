@@ -182,7 +182,7 @@ class _Builder:
         self.spans: dict[tuple[str, int, int], tuple[ox.NamedNode, tuple[str, int, int], list[Any]]] = {}
         self.cited_docs: set[str] = set()
 
-    def int(self, n: Any) -> ox.Literal:
+    def integer(self, n: Any) -> ox.Literal:
         lit = self._ints.get(n)
         if lit is None:
             lit = self._ints[n] = ox.Literal(str(int(n)), datatype=_INT)
@@ -219,8 +219,8 @@ class _Builder:
             (A, ENTITY),
             (QUOTED, self.doc(d)),
             (SENTENCE, ox.Literal(str(ev.get("sentence", "")), language="zh")),
-            (START, self.int(start)),
-            (END, self.int(end)),
+            (START, self.integer(start)),
+            (END, self.integer(end)),
         ])
         return iri
 
@@ -245,7 +245,7 @@ class _Builder:
             if meta.get("path"):
                 po.append((_N(KG["path"]), ox.Literal(str(meta["path"]))))
             if meta.get("chars") is not None:
-                po.append((_N(KG["charCount"]), self.int(meta["chars"])))
+                po.append((_N(KG["charCount"]), self.integer(meta["chars"])))
             out.append((self.doc(d), po))
         return out
 
@@ -275,7 +275,7 @@ class _Builder:
             for alias in sorted({str(x) for x in a.get("aliases") or ()} - {str(a.get("label"))}):
                 po.append((ALT, _text(alias, "en")))
             if a.get("mentions") is not None:
-                po.append((MENTIONS, self.int(a["mentions"])))
+                po.append((MENTIONS, self.integer(a["mentions"])))
             for d in sorted({str(d) for d in a.get("docs") or ()}, key=lambda d: (self.slug(d), d)):
                 po.append((REFERENCED, self.doc(d)))
                 self.cited_docs.add(d)
@@ -293,7 +293,7 @@ class _Builder:
                 (SUBJ, self.node(s)),
                 (PRED, _kg(p)),
                 (OBJ, self.node(o)),
-                (SUPPORT, self.int(data.get("weight", len(evidence)))),
+                (SUPPORT, self.integer(data.get("weight", len(evidence)))),
             ]
             po.extend((DERIVED, self.span(ev)) for ev in evidence)
             stmt_groups.append((_N(self.iris.statement(s, p, o)), po))

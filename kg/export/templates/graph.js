@@ -17,7 +17,7 @@
   var FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif';
   var TYPES = DATA.types, PREDS = DATA.predicates, NODES = DATA.nodes, EDGES = DATA.edges;
   var SENT = DATA.sentences, DOCS = DATA.docs;
-  var big = !DATA.physics;
+  var big = !DATA.physics, small = DATA.nodes.length < 100;
   var root = document.documentElement;
   root.dataset.kgState = "loading";
 
@@ -80,7 +80,7 @@
     var P = PREDS[e.p], pair = e.f < e.t ? e.f + "," + e.t : e.t + "," + e.f;
     var nth = pairs[pair] = (pairs[pair] || 0) + 1;
     var v = {
-      id: k, from: e.f, to: e.t, title: edgeTip(k), width: 1 + Math.log2(e.w),
+      id: k, from: e.f, to: e.t, title: edgeTip(k), width: 1 + Math.log2(Math.max(1, e.w)),
       color: { color: P.color, highlight: P.color, hover: P.color, opacity: 0.85 },
       arrows: P.name === "collaboratesWith" ? "" : "to",
     };
@@ -115,8 +115,9 @@
     layout: { randomSeed: 7, improvedLayout: !big && NODES.length <= 200 },
     physics: big ? false : {
       solver: "forceAtlas2Based",
-      forceAtlas2Based: { gravitationalConstant: -80, centralGravity: 0.03, springLength: 110, springConstant: 0.08,
-                          damping: 0.6, avoidOverlap: 0.6 },
+      // small graphs get room for their labels; bigger ones are pulled in so loose entities stay close
+      forceAtlas2Based: { gravitationalConstant: -80, centralGravity: small ? 0.005 : 0.03, springLength: small ? 170 : 110,
+                          springConstant: 0.08, damping: 0.6, avoidOverlap: 0.6 },
       maxVelocity: 60, minVelocity: 1, timestep: 0.5,
       stabilization: { enabled: true, iterations: Math.round(Math.min(500, Math.max(200, 150000 / NODES.length))), updateInterval: 25, fit: true },
     },
@@ -124,7 +125,6 @@
 
   var status = $("status");
   var network = new vis.Network($("graph"), { nodes: nodesView, edges: edgesView }, options);
-  var started = performance.now();
 
   function ready() {  // drawn and still: physics is off from here on
     network.once("afterDrawing", function () {
@@ -307,7 +307,7 @@
 
   // For tests and scripts: the network and the search, by node id.
   window.kgView = {
-    network: network, startedMs: Math.round(started), readyMs: null,
+    network: network, readyMs: null,
     search: function (q) { return search(q, 30).map(function (i) { return NODES[i].id; }); },
     indexOf: function (id) { return NODES.findIndex(function (n) { return n.id === id; }); },
     selectedIds: function () { return network.getSelectedNodes().map(function (i) { return NODES[i].id; }); },
