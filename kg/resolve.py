@@ -240,7 +240,7 @@ def heading_cuts(text: str, sent: Sentence, an: Analysis, rules: Rules) -> list[
     out = []
     bounds = [sent.start, *cuts, sent.end]
     for a, b in zip(bounds, bounds[1:], strict=False):
-        piece = Sentence(a, b, sent.paragraph, False)
+        piece = Sentence(a, b, False)
         part = Analysis([c for c in an.chunks if a <= c.start < b], [v for v in an.verbs if a <= v[0] < b])
         out.append((piece, part))
     return out

@@ -8,7 +8,6 @@ articles pasted from the web — are cut later, once entities are known (see
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 
 SENTENCE_END = set("。！？；!?;")
@@ -20,7 +19,6 @@ _OPEN = {"“": "”", "《": "》", "「": "」", "（": "）", "(": ")"}
 class Sentence:
     start: int
     end: int
-    paragraph: int  # index of the line it sits on: implied subjects do not cross paragraphs
     meta: bool = False  # a byline or other metadata span, not content
 
 
@@ -69,11 +67,10 @@ def split_sentences(text: str, meta_spans: list[tuple[int, int, str]] | None = N
     if pos < len(text):
         pieces.append((pos, len(text), False))
     out: list[Sentence] = []
-    line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     for a, b, is_meta in pieces:
         for s, e in [_trim(text, a, b)] if is_meta else _spans(text, a, b, SENTENCE_END):
             if e > s:
-                out.append(Sentence(s, e, bisect.bisect_right(line_starts, s) - 1, is_meta))
+                out.append(Sentence(s, e, is_meta))
     return out
 
 
