@@ -154,8 +154,9 @@ class EntityFinder:
         return Span(start, end, entry.name, entry.type, "lexicon", surface, aliases, entry.label_en, entry.id)
 
     # -- stage 1: lexicon matches -----------------------------------------------------
-    def lexicon_matches(self, text: str, bounds: set[int]) -> list[tuple[int, int, str]]:
-        """All lexicon matches (nested too) whose short forms fall on token boundaries."""
+    def lexicon_matches(self, text: str, bounds: set[int], nested: bool = False) -> list[tuple[int, int, str]]:
+        """Lexicon matches whose short forms fall on token boundaries (劳动法 is not in
+        劳动法律); with `nested`, every match, for names inside names (农民工 in 农民工入会…)."""
         if not len(self.automaton):
             return []
         out = []
@@ -163,7 +164,7 @@ class EntityFinder:
             start = end_idx - len(form) + 1
             end = end_idx + 1
             aligned = (start in bounds) + (end in bounds)
-            if aligned < (2 if len(form) <= 3 else 1):
+            if not nested and aligned < (2 if len(form) <= 3 else 1):
                 continue
             out.append((start, end, form))
         out.sort(key=lambda m: (m[0], -(m[1] - m[0])))
@@ -246,8 +247,8 @@ class EntityFinder:
     def analyse(self, text: str, offset: int, tokens: list[Token]) -> Analysis:
         """Cut one sentence into chunks and find their entities (offsets made absolute)."""
         bounds = {t.start for t in tokens} | {t.end for t in tokens}
-        lex = self.lexicon_matches(text, bounds)
-        atomic = self.atomic_spans(text, lex)
+        atomic = self.atomic_spans(text, self.lexicon_matches(text, bounds))
+        lex = self.lexicon_matches(text, bounds, nested=True)
         units = self._units(text, tokens, atomic)
         verbs: list[tuple[int, int, str]] = []
         self._softs: list[int] = []

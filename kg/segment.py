@@ -1,9 +1,9 @@
 """Segmentation: spaCy's blank Chinese pipeline with the jieba segmenter.
 
 Every lexicon name, alias, pattern suffix and trigger word is added to jieba's dictionary so
-that names are not split and chunk boundaries fall where the rules expect. jieba's
-dictionary is process-global state, so the segmenter is built once per process and rules
-version (`get_segmenter`).
+that names are not split and chunk boundaries fall where the rules expect. Each Segmenter has
+its own `jieba.Tokenizer`, handed to spaCy's tokenizer, so two rule sets in one process do not
+leak words into each other; it is built once per process and rules version (`get_segmenter`).
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ class Segmenter:
         import spacy
 
         jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
+        self.jieba = jieba.Tokenizer()
+        self.jieba.initialize()
         for word in sorted(rules.dictionary_words):
             if len(word) > 1 and " " not in word:
-                jieba.add_word(word, freq=_USER_FREQ)
+                self.jieba.add_word(word, freq=_USER_FREQ)
         self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+        self.nlp.tokenizer.jieba_seg = self.jieba  # this rule set's dictionary, not the global one
 
     def tokens(self, text: str) -> list[tuple[int, int]]:
         """Token spans of `text` (whitespace tokens dropped)."""
