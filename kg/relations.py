@@ -19,7 +19,14 @@ from .rules import Rules
 from .sentences import split_clauses
 
 # Prepositions that make the next noun phrase something other than the clause's agent.
+_MAX_BEFORE_AGENT = 6  # an agent opens its clause, after at most a few adverbs or a time word
 _NOT_AGENT_BEFORE = (
+    "了",
+    "使",
+    "让",
+    "令",
+    "要求",
+    "号召",
     "在",
     "对",
     "向",
@@ -104,7 +111,8 @@ class RelationFinder:
             verb_objects: list[Span] = []
             for vi, (vs, _ve, word) in enumerate(verbs):
                 stop = verbs[vi + 1][0] if vi + 1 < len(verbs) else ce
-                objects = [c for c in chunks if vs < c.start and c.end <= stop and c.main is not None]
+                objects = [c for c in chunks if vs < c.start and c.end <= stop and c.main is not None
+                           and not text.startswith("的", c.end)]  # X的领导: X modifies, it is no object
                 for ch in objects:
                     obj = ch.main
                     assert obj is not None
@@ -146,8 +154,9 @@ class RelationFinder:
                 continue
             before = text[cs : ch.start].rstrip()
             if list_id is None:
-                if before.endswith(_NOT_AGENT_BEFORE) or "、" in before[-1:]:
-                    continue
+                bare = before.removesuffix("广大").removesuffix("全体").removesuffix("我国")
+                if bare.endswith(_NOT_AGENT_BEFORE) or "、" in before[-1:] or len(bare) > _MAX_BEFORE_AGENT:
+                    continue  # 对|X, 使|X, 肯定了|X, a long run of words before X: not the agent
                 list_id = ch.list_id
             elif ch.list_id != list_id and not before.endswith(("和", "及", "与", "、", "以及")):
                 break
