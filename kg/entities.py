@@ -132,6 +132,10 @@ class EntityFinder:
         self.weak_actor_suffixes = tuple(rules.patterns.get("weak_actor_suffixes") or ())
         self.de_owners = tuple(rules.patterns.get("de_owners") or ())
         self.numbered = re.compile(rules.patterns.get("numbered_concept") or r"^$")
+        # suffixes grouped by their last character (longest first): suffix_type is on the hot path
+        self._suffixes_by_last: dict[str, list[tuple[str, str]]] = {}
+        for suf, typ in rules.suffixes:
+            self._suffixes_by_last.setdefault(suf[-1], []).append((suf, typ))
 
     # -- typing -------------------------------------------------------------------------
     def suffix_type(self, name: str) -> str | None:
@@ -143,7 +147,7 @@ class EntityFinder:
                 owner = self._type_of_name(name[: -len(suf)])
                 if owner in self.actor_types and owner != "WorkerGroup":
                     return owner  # 全国总工会机关 is a Union, 党中央机关 a PartyBody
-        for suf, typ in self.rules.suffixes:
+        for suf, typ in self._suffixes_by_last.get(name[-1], ()):
             if name.endswith(suf) and len(name) > len(suf) + (1 if len(suf) == 1 else 0):
                 return typ
         return None

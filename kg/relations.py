@@ -202,7 +202,11 @@ class RelationFinder:
     def from_names(self, spans: list[tuple[Span, int]]) -> list[Found]:
         """targets from a group named inside a programme/body; partOf from a body's name."""
         out: list[Found] = []
+        by_sentence: dict[int, list[Span]] = {}
         for sp, si in spans:
+            by_sentence.setdefault(si, []).append(sp)
+        for sp, si in spans:
+            same = by_sentence[si]  # names inside a name sit in its sentence
             if sp.office is not None:
                 body, office = sp.office
                 p = "leads" if office in self.leading_offices else "partOf"
@@ -211,7 +215,7 @@ class RelationFinder:
             if sp.type == "Event":
                 hosts = [
                     o
-                    for o, _ in spans
+                    for o in same
                     if o is not sp
                     and sp.start <= o.start
                     and o.end <= sp.end
@@ -224,7 +228,7 @@ class RelationFinder:
                 continue
             inner = [
                 o
-                for o, _ in spans
+                for o in same
                 if o is not sp and sp.start <= o.start and o.end <= sp.end and (o.end - o.start) < (sp.end - sp.start)
             ]
             for o in inner:
