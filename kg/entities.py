@@ -130,6 +130,7 @@ class EntityFinder:
         self.token_aliases = dict(rules.patterns.get("token_aliases") or {})
         self.etc_generic = tuple(rules.patterns.get("generic_categories") or ())
         self.weak_actor_suffixes = tuple(rules.patterns.get("weak_actor_suffixes") or ())
+        self.shared_markers = frozenset(rules.patterns.get("shared_head_markers") or ())
         self.de_owners = tuple(rules.patterns.get("de_owners") or ())
         self.numbered = re.compile(rules.patterns.get("numbered_concept") or r"^$")
         # suffixes grouped by their last character (longest first): suffix_type is on the hot path
@@ -488,7 +489,7 @@ class EntityFinder:
         word = text[unit[0] : unit[1]]
         if word in self.index or word in self.rules.suffix_words:
             return True
-        return self.tag(word) in ("n", "nz", "ns", "nt", "l", "vn", "j", "an", "b", "s")
+        return self.tag(word) in ("n", "nz", "ns", "nt", "l", "vn", "j", "an", "s")
 
     def _actor_before(self, text: str, cur: list) -> bool:
         """Is the run so far an agent (全国总工会|会同…)? Then a verb after it is a real verb."""
@@ -655,6 +656,10 @@ class EntityFinder:
         ch.main = main
         covered = {(a.start, a.end) for a in atoms} | {a.name for a in atoms}
         nested = []
+        inside = [(s, e) for s, e, _ in lex if ch.start <= s and e <= ch.end]
+        # 工人 inside 产业工人: only the larger name (names inside a matched name still count)
+        lex = [m for m in lex if not any(a <= m[0] and m[1] <= b and (a, b) != (m[0], m[1]) and (a, b) not in covered
+                                         for a, b in inside)]
         for s, e, f in lex:
             if ch.start <= s and e <= ch.end and (s, e) not in covered and self.index[f].name not in covered:
                 nested.append(self.lexicon_span(s, e, f))
@@ -672,9 +677,11 @@ class EntityFinder:
         if last in self.not_heads and last not in self.rules.suffix_words:
             return None
         lead = 0
+        # an actor's name does not open with a verb (培训|职工, 优化|工会); a programme's may (劳动…)
+        leading_tags = ("v", "d", "vd", "vn") if main.type in self.actor_types else ("v", "d", "vd")
         while (
             lead < len(words) - 1
-            and self.tag(text[words[lead][0] : words[lead][1]]) in ("v", "d", "vd")
+            and self.tag(text[words[lead][0] : words[lead][1]]) in leading_tags
             and text[words[lead][0] : words[lead][1]] not in self.index
             and text[words[lead][0] : words[lead][1]] not in self.verbs
         ):
@@ -705,6 +712,9 @@ class EntityFinder:
                 if owner in self.index:
                     return self.lexicon_span(main.start, tail.start, owner)
                 return Span(main.start, tail.start, owner, owner_type or "", "suffix", owner)
+        if len(words) == 2 and text[words[1][0] : words[1][1]] in self.rules.suffix_words \
+                and self.tag(text[words[0][0] : words[0][1]]) in ("a", "ad", "an", "b"):
+            return None  # 重大|工程, 特色|活动: a quality and a bare head, not a name
         head = next((a for a in atoms if a.start == main.start and a.type in self.actor_types), None)
         if head is not None and clean_name(text[head.end : main.end]) in ("决定", "通知", "指出", "规定"):
             return None  # 国务院决定，… : an actor and a verb
@@ -725,6 +735,8 @@ class EntityFinder:
         word = text[prev[0] : prev[1]]
         if word in self.index or word in self.rules.suffix_words:
             return False
+        if word in self.soft_breakers or word in self.verbs:
+            return True
         return self.tags.get(word) in (None, "v", "vd", "d", "p", "r", "c", "u", "m", "l", "i")
 
     def _trim_trailing(self, text: str, ch: Chunk, atoms: list[Span]) -> Span | None:
@@ -904,7 +916,7 @@ class EntityFinder:
             if sp is not ch.main and sp.end == ch.end and sp.source == "lexicon" and len(sp.surface) < len(surface):
                 return sp.surface
         marker = clean_name(first.text)[-1:]
-        if marker and marker in surface[:-1]:
+        if marker in self.shared_markers and marker in surface[:-1]:
             return surface[surface.index(marker) + 1 :]
         for suf, _ in self.rules.suffixes:
             if surface.endswith(suf) and len(surface) > len(suf):
