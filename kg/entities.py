@@ -658,8 +658,11 @@ class EntityFinder:
         nested = []
         inside = [(s, e) for s, e, _ in lex if ch.start <= s and e <= ch.end]
         # 工人 inside 产业工人: only the larger name (names inside a matched name still count)
-        lex = [m for m in lex if not any(a <= m[0] and m[1] <= b and (a, b) != (m[0], m[1]) and (a, b) not in covered
-                                         for a, b in inside)]
+        lex = [
+            m
+            for m in lex
+            if not any(a <= m[0] and m[1] <= b and (a, b) != (m[0], m[1]) and (a, b) not in covered for a, b in inside)
+        ]
         for s, e, f in lex:
             if ch.start <= s and e <= ch.end and (s, e) not in covered and self.index[f].name not in covered:
                 nested.append(self.lexicon_span(s, e, f))
@@ -712,8 +715,11 @@ class EntityFinder:
                 if owner in self.index:
                     return self.lexicon_span(main.start, tail.start, owner)
                 return Span(main.start, tail.start, owner, owner_type or "", "suffix", owner)
-        if len(words) == 2 and text[words[1][0] : words[1][1]] in self.rules.suffix_words \
-                and self.tag(text[words[0][0] : words[0][1]]) in ("a", "ad", "an", "b"):
+        if (
+            len(words) == 2
+            and text[words[1][0] : words[1][1]] in self.rules.suffix_words
+            and self.tag(text[words[0][0] : words[0][1]]) in ("a", "ad", "an", "b")
+        ):
             return None  # 重大|工程, 特色|活动: a quality and a bare head, not a name
         head = next((a for a in atoms if a.start == main.start and a.type in self.actor_types), None)
         if head is not None and clean_name(text[head.end : main.end]) in ("决定", "通知", "指出", "规定"):
@@ -745,11 +751,14 @@ class EntityFinder:
             if len(ch.words) <= k:
                 return None
             dropped = text[ch.words[-k][0] : ch.end]
+            if ch.words[-k][1] - ch.words[-k][0] == 1 and text[ch.words[-k][0]] not in "与和及的":
+                return None  # 改革开放|史: a one-character word is a head, not trailing talk
             if len(dropped) > 3 * k or self.suffix_type("x" + dropped):
                 return None
             end = ch.words[-k - 1][1]
             atom = next((a for a in atoms if a.end == end), None)
-            if atom is not None and atom.type and (atom.start == ch.start or atom.source != "lexicon"):
+            lead = clean_name(text[ch.start : atom.start]) if atom is not None else ""
+            if atom is not None and atom.type and (not lead or lead in self.strip_prefixes or atom.source != "lexicon"):
                 return atom
             sub = text[ch.start : end]
             typ = self.suffix_type(clean_name(sub))

@@ -88,8 +88,13 @@ def extract(doc: Document, rules: Rules) -> DocResult:
                     found.append(Found(iss, "issues", sp, si))
         found += ctx.relations.sentence(text, sent.start, sent.end, si, an, state)
     found += ctx.relations.from_names(mentions + nested)
-    used = {id(f.o) for f in found} | {id(f.s) for f in found}
-    mentions += [(sp, si) for sp, si in nested if id(sp) in used]
+    # names inside names, and words a construction names (在党的领导下), are nodes when related
+    seen = {id(sp) for sp, _ in mentions}
+    for f in found:
+        for sp in (f.s, f.o):
+            if id(sp) not in seen:
+                seen.add(id(sp))
+                mentions.append((sp, f.sentence))
     meta_mentions, meta_found = byline_relations(doc, sentences, resolver)
     mentions += meta_mentions
     found += meta_found

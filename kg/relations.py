@@ -83,6 +83,8 @@ class RelationFinder:
         self.actor_types = rules.actor_types
         self.speaker_words = tuple(rules.words("speaker_pronouns"))
         self.leading_offices = rules.words("leading_offices")
+        index = rules.surface_index
+        self.word_entities = {w: index[n] for w, n in (rules.patterns.get("token_aliases") or {}).items() if n in index}
 
     def fits(self, s: Span, p: str, o: Span) -> bool:
         subj_ok, obj_ok = self.constraints.get(p, (frozenset(), frozenset()))
@@ -111,8 +113,11 @@ class RelationFinder:
             verb_objects: list[Span] = []
             for vi, (vs, _ve, word) in enumerate(verbs):
                 stop = verbs[vi + 1][0] if vi + 1 < len(verbs) else ce
-                objects = [c for c in chunks if vs < c.start and c.end <= stop and c.main is not None
-                           and not text.startswith("的", c.end)]  # X的领导: X modifies, it is no object
+                objects = [
+                    c
+                    for c in chunks
+                    if vs < c.start and c.end <= stop and c.main is not None and not text.startswith("的", c.end)
+                ]  # X的领导: X modifies, it is no object
                 for ch in objects:
                     obj = ch.main
                     assert obj is not None
@@ -189,14 +194,23 @@ class RelationFinder:
         return list(agents) if role == "SUBJECT" else slots.get(role, [])
 
     @staticmethod
-    def _slot(chunks: list[Chunk], a: int, b: int, before_literal: bool) -> list[Span]:
+    def _slot(
+        chunks: list[Chunk], a: int, b: int, before_literal: bool, text: str = "", tokens: dict | None = None
+    ) -> list[Span]:
         """Entities in a template slot: the list of names next to the construction's words
         (the last list before them, or the first after), else any mention inside."""
         inside = [c for c in chunks if c.main is not None and a <= c.main.start and c.main.end <= b]
         if inside:
             near = inside[-1] if before_literal else inside[0]
             return [c.main for c in inside if c.list_id == near.list_id and c.main is not None]
-        return [s for c in chunks for s in c.spans if a <= s.start and s.end <= b]
+        found = [s for c in chunks for s in c.spans if a <= s.start and s.end <= b]
+        if not found and tokens is not None:
+            # 在|党的|领导下 where a longer name (党的领导) hides the word: the slot's text itself
+            word = text[a:b].strip().removesuffix("的")
+            if word in tokens:
+                entry = tokens[word]
+                found = [Span(a, a + len(word), entry.name, entry.type, "token", word, (), entry.label_en, entry.id)]
+        return found
 
     # -- names -------------------------------------------------------------------------
     def from_names(self, spans: list[tuple[Span, int]]) -> list[Found]:
