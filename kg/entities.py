@@ -751,6 +751,8 @@ class EntityFinder:
             if len(ch.words) <= k:
                 return None
             dropped = text[ch.words[-k][0] : ch.end]
+            if text[ch.words[-k][0] : ch.words[-k][1]] in self.person_titles:
+                return None  # 专职工会|主席 names an office, not the union
             if ch.words[-k][1] - ch.words[-k][0] == 1 and text[ch.words[-k][0]] not in "与和及的":
                 return None  # 改革开放|史: a one-character word is a head, not trailing talk
             if len(dropped) > 3 * k or self.suffix_type("x" + dropped):
