@@ -873,7 +873,8 @@ class EntityFinder:
                         c.main = Span(c.start, c.end, c.text, "Person", "person", c.text)
                         c.spans.insert(0, c.main)
                 continue
-            self._merge_list(text, items)
+            if self._merge_list(text, items):
+                continue
             last = items[-1]
             if last.main is None or last.main.source not in ("suffix", "lexicon"):
                 continue
@@ -896,20 +897,22 @@ class EntityFinder:
                 ch.main = sp
                 ch.spans = [sp] + ch.spans
 
-    def _merge_list(self, text: str, items: list[Chunk]) -> None:
+    def _merge_list(self, text: str, items: list[Chunk]) -> bool:
         """Short untyped phrases listed before a typed non-actor name share it: one name."""
         last = items[-1]
         if last.main is None or last.main.type in self.actor_types or last.main.source not in ("suffix", "lexicon"):
-            return
+            return False
         head = items[:-1]
         if any(c.main is not None or len(c.text) > 6 or not _CJK.search(c.text) for c in head):
-            return
+            return False
+        if clean_name(head[0].text)[-1:] in self.shared_markers:
+            return False  # 区域性、行业性…: modifiers of one head, distributed instead
         if last.main.start != last.start:
-            return
+            return False
         start = head[0].start
         raw = text[start : last.main.end]
         if "和" in raw or "及" in raw:
-            return
+            return False
         name = clean_name(raw)
         merged = Span(start, last.main.end, name, last.main.type, "suffix", raw)
         for c in head:
@@ -918,6 +921,7 @@ class EntityFinder:
         last.start = start
         last.text = text[start : last.end]
         last.spans.insert(0, merged)
+        return True
 
     def _head_of(self, ch: Chunk, first: Chunk) -> str:
         """The head the list shares: a lexicon name ending the last item, else what follows
