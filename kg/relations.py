@@ -245,6 +245,7 @@ class RelationFinder:
                 for o in same
                 if o is not sp and sp.start <= o.start and o.end <= sp.end and (o.end - o.start) < (sp.end - sp.start)
             ]
+            out += self._joint(sp, inner, si)
             for o in inner:
                 if (
                     o.type == "WorkerGroup"
@@ -261,6 +262,18 @@ class RelationFinder:
                 ):
                     out.append(Found(sp, "partOf", o, si))
         return out
+
+
+    def _joint(self, sp: Span, inner: list[Span], si: int) -> list[Found]:
+        """政府与工会联席会议制度: two actors joined by 与/同 inside a name act jointly."""
+        if sp.type in self.actor_types:
+            return []
+        actors = sorted((o for o in inner if o.type in self.actor_types), key=lambda o: o.start)
+        return [
+            Found(a, "collaboratesWith", b, si)
+            for a, b in zip(actors, actors[1:])
+            if sp.surface[a.end - sp.start : b.start - sp.start] in ("与", "同") and self.fits(a, "collaboratesWith", b)
+        ]
 
 
 def _coerce(types: frozenset[str]) -> str:
