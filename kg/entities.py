@@ -114,6 +114,7 @@ class EntityFinder:
             self.automaton.make_automaton()
         self.breakers = rules.words("breakers")
         self.soft_breakers = rules.words("soft_breakers")
+        self.breaker_prefixes = tuple(rules.patterns.get("breaker_prefixes") or ())
         self.tags = _jieba_tags()
         self._guessed: dict[str, str | None] = {}
         self.generic_tails = tuple(rules.words("generic_tails"))
@@ -337,6 +338,8 @@ class EntityFinder:
             return "break"
         if word in ("和", "与", "及", "、", "以及"):
             return "conj"
+        if word.startswith(self.breaker_prefixes) and word not in self.index:
+            return "break"  # 已建, 均已: aspect adverbs that jieba glued to a verb
         if (
             word in self.breakers
             or _NUMERAL.match(word)
@@ -569,6 +572,7 @@ class EntityFinder:
                     and rt not in self.actor_types
                     and len(clean_name(left_t)) >= 4
                     and not left_t.endswith(("性", "的"))
+                    and not any(a.type in self.actor_types and a.end <= at for a in ch.spans)
                 ):
                     lt = rt  # 职业教育和文化体育活动: two programmes
                 if not lt or not rt:
