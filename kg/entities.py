@@ -531,7 +531,10 @@ class EntityFinder:
             else:
                 cur = [(cur[0][0], cur[0][1], "word", None)] + cur[1:]
         tentative = [u for u in cur if u[2] in ("tverb", "tsoft")]
-        if not tentative or (typ and cur[-1][1] - cur[0][0] <= 24):
+        # people and bodies are not named with a verb inside (劳动教育纳入|人才, 理由通知|工会);
+        # programmes, policies, events and task groups often are (职业技能提升行动)
+        keeps_verbs = typ is not None and typ not in ("WorkerGroup", "Union", "StateBody", "PartyBody", "Person")
+        if not tentative or (keeps_verbs and cur[-1][1] - cur[0][0] <= 24):
             return [cur]
         pieces: list[list] = [[]]
         for u in cur:

@@ -263,7 +263,6 @@ class RelationFinder:
                     out.append(Found(sp, "partOf", o, si))
         return out
 
-
     def _joint(self, sp: Span, inner: list[Span], si: int) -> list[Found]:
         """政府与工会联席会议制度: two actors joined by 与/同 inside a name act jointly."""
         if sp.type in self.actor_types:
