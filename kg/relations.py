@@ -270,7 +270,7 @@ class RelationFinder:
         actors = sorted((o for o in inner if o.type in self.actor_types), key=lambda o: o.start)
         return [
             Found(a, "collaboratesWith", b, si)
-            for a, b in zip(actors, actors[1:])
+            for a, b in zip(actors, actors[1:], strict=False)
             if sp.surface[a.end - sp.start : b.start - sp.start] in ("与", "同") and self.fits(a, "collaboratesWith", b)
         ]
 
