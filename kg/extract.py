@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .entities import Analysis, EntityFinder, Span, Token
+from .entities import EntityFinder
 from .model import DocResult, Document, EntityInfo, Relation
 from .relations import DocState, Found, RelationFinder
 from .resolve import Anaphora, Resolver, byline_relations, heading_cuts, infer_speaker
 from .rules import Rules
 from .segment import Segmenter, get_segmenter
 from .sentences import Sentence, split_sentences
+from .spans import Analysis, Span, Token
 
 
 @dataclass

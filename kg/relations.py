@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .entities import Analysis, Chunk, Span
 from .rules import Rules
 from .sentences import split_clauses
+from .spans import Analysis, Chunk, Span
 
 # Prepositions that make the next noun phrase something other than the clause's agent.
 _MAX_BEFORE_AGENT = 6  # an agent opens its clause, after at most a few adverbs or a time word

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 
-from .entities import Analysis, EntityFinder, Span, clean_name
+from .entities import EntityFinder
 from .model import Document
 from .relations import Found
 from .rules import Rules
 from .sentences import Sentence
+from .spans import Analysis, Span, clean_name
 
 _CJK_NAME = re.compile(r"^[\u3400-\u9fff·]{2,4}$")
 _FUNCTION_CHARS = set("的和与及在对把向给同为由将让使从以经、，。；：“”《》（）")

@@ -1,0 +1,377 @@
+"""Cut a sentence into noun-phrase chunks.
+
+A chunk is a run of tokens between breakers: punctuation, function words, adverbs and verbs
+(ontology/rules/patterns.yaml `breakers`, `soft_breakers`, jieba's part-of-speech tags) and the
+relation trigger verbs (triggers.yaml). Atomic spans (《…》, “…”, lexicon names) stay whole.
+A verb after a content word is tentative (全国|推进…会议, 职业技能|提升|行动): it stays inside
+only if the whole run ends in a type suffix. Coordinations (A和B) are split when both sides
+name entities. `Chunker` is mixed into `kg.entities.EntityFinder`, which holds the tables.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .spans import Chunk, Span, Token, clean_name
+
+_NUMERAL = re.compile(r"^[\d.,０-９一二三四五六七八九十百千万亿两多余几]+[个家项批次名位类种届条万亿余多人户]?$")
+_CLASSIFIERS = set("个家项批次名位类种届条户人年月日")
+_ARTICLE = re.compile(r"^第?[一二三四五六七八九十百千\d]*[条章节款项]$|^第[一二三四五六七八九十百千\d]+$")
+# jieba dictionary tags that never sit inside a name: adverbs, prepositions, conjunctions,
+# particles, numerals, classifiers, interjections (a plain verb, "v", is a soft breaker).
+_HARD_TAGS = {"d", "p", "c", "u", "m", "q", "y", "e", "o", "uj", "ul", "ud", "ug", "uv", "uz"}
+_ORDINAL = re.compile(r"^(第[一二三四五六七八九十百千\d]*[届次]?|首届|首次)$")
+_ORDINAL_FULL = re.compile(r"^(第[一二三四五六七八九十百千\d]+[届次]|首届|首次)$")
+CJK = re.compile(r"[\u3400-\u9fff]")
+_PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街道）工会, 省（区、市）
+
+
+class Chunker:
+    """Chunking methods of EntityFinder (tables are set by EntityFinder.__init__)."""
+
+    def _units(self, text: str, tokens: list[Token], atomic: list[Span]) -> list[tuple[int, int, str, Span | None]]:
+        """Tokens with atomic spans merged: (start, end, kind, span); kind is word/break/verb/atom…"""
+        units: list[tuple[int, int, str, Span | None]] = []
+        pos = 0  # everything before pos is consumed
+        ai = 0
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            if tok.end <= pos:
+                i += 1
+                continue
+            start = max(tok.start, pos)
+            while ai < len(atomic) and atomic[ai].end <= start:
+                ai += 1
+            if ai < len(atomic) and atomic[ai].start < tok.end:
+                sp = atomic[ai]
+                if start < sp.start:  # a token straddles the atom's start: keep its head as a word
+                    units.append((start, sp.start, self._kind(text[start : sp.start]), None))
+                units.append((sp.start, sp.end, "atom", sp))
+                pos = sp.end
+                ai += 1
+                continue  # the same token may hold more after the atom
+            word = text[start : tok.end]
+            prev = tokens[i - 1].text if i else ""
+            if word in self.token_aliases and start == tok.start:
+                entry = self.index.get(self.token_aliases[word])
+                if entry is not None:
+                    units.append(
+                        (
+                            start,
+                            tok.end,
+                            "atom",
+                            Span(start, tok.end, entry.name, entry.type, "token", word, (), entry.label_en, entry.id),
+                        )
+                    )
+                    pos = tok.end
+                    i += 1
+                    continue
+            units.append((start, tok.end, self._kind(word, prev), None))
+            pos = tok.end
+            i += 1
+        return self._attach_parentheticals(text, self._ordinals(text, units))
+
+    def _ordinals(self, text: str, units: list[tuple[int, int, str, Span | None]]):
+        """第|十七|次 → one ordinal unit: inside event names (中国工会第十七次全国代表大会)."""
+        out: list[tuple[int, int, str, Span | None]] = []
+        for u in units:
+            word = text[u[0] : u[1]]
+            if out and out[-1][2] == "ordinal" and (_NUMERAL.match(word) or word in ("届", "次")):
+                out[-1] = (out[-1][0], u[1], "ordinal", None)
+            elif u[3] is None and _ORDINAL.match(word):
+                out.append((u[0], u[1], "ordinal", None))
+            else:
+                out.append(u)
+        return [
+            (s, e, "soft" if k == "ordinal" and not _ORDINAL_FULL.match(text[s:e]) else k, sp) for s, e, k, sp in out
+        ]
+
+    def _kind(self, word: str, prev: str = "") -> str:
+        if word in self.verbs:
+            return "verb"
+        if word in self.soft_breakers:
+            return "soft"
+        if prev and _NUMERAL.match(prev) and len(word) == 1 and word in _CLASSIFIERS:
+            return "break"
+        if word in ("和", "与", "及", "、", "以及"):
+            return "conj"
+        if word.startswith(self.breaker_prefixes) and word not in self.index:
+            return "break"  # 已建, 均已: aspect adverbs that jieba glued to a verb
+        if (
+            word in self.breakers
+            or _NUMERAL.match(word)
+            or _ARTICLE.match(word)
+            or not (CJK.search(word) or word.isalnum())
+        ):
+            return "break"
+        if word in self.rules.suffix_words or word in self.index:
+            return "word"
+        tag = self.tags.get(word)
+        if tag in _HARD_TAGS:
+            return "break"
+        if tag == "v":
+            return "soft"
+        return "word"
+
+    def _attach_parentheticals(self, text: str, units: list[tuple[int, int, str, Span | None]]):
+        """（街道） and （区、市） inside a name stay in the name; longer asides break it."""
+        out: list[tuple[int, int, str, Span | None]] = []
+        i = 0
+        while i < len(units):
+            s, e, kind, sp = units[i]
+            if text[s:e] in ("（", "(") and out and out[-1][2] in ("word", "atom"):
+                close = text.find("）" if text[s:e] == "（" else ")", e)
+                if close != -1 and close - e <= _PAREN_SHORT:
+                    ps, _, pk, psp = out.pop()
+                    out.append((ps, close + 1, pk if pk == "word" else "word", None))
+                    while i < len(units) and units[i][0] <= close:
+                        i += 1
+                    continue
+            out.append((s, e, kind, sp))
+            i += 1
+        return out
+
+    def _group(self, text: str, units, verbs: list[tuple[int, int, str]]) -> list[Chunk]:
+        """Join units into chunks at breakers and verbs.
+
+        A verb right after another verb opens a name (成立|推进…协调小组). A verb or soft
+        breaker after a content word that is not an actor is tentative (全国|推进…会议,
+        职业技能|提升|行动): it stays inside only if the whole run ends in a type suffix.
+        """
+        chunks: list[Chunk] = []
+        cur: list = []
+        list_id = 0
+
+        def flush(next_list: bool) -> None:
+            nonlocal cur, list_id
+            for k, piece in enumerate(self._settle(text, cur, verbs)):
+                if k:
+                    list_id += 1
+                ch = Chunk(piece[0][0], piece[-1][1], text[piece[0][0] : piece[-1][1]])
+                ch.spans = [u[3] for u in piece if u[3] is not None]
+                ch.words = [(u[0], u[1]) for u in piece]
+                ch.list_id = list_id
+                chunks.append(ch)
+            cur = []
+            if not next_list:
+                list_id += 1
+
+        prev_kind = "break"
+        for s, e, kind, sp in units:
+            word = text[s:e]
+            if kind == "ordinal":
+                cur.append((s, e, "word", sp))  # 第十七次: a word inside a name
+                prev_kind = "word"
+                continue
+            if kind in ("verb", "soft"):
+                if kind == "verb" and prev_kind == "verb" and not cur:
+                    cur.append((s, e, "chain", sp))  # 成立|推进…小组: the second verb may open a name
+                    prev_kind = "word"
+                    continue
+                content = [u for u in cur if u[2] in ("word", "atom", "chain")]
+                if (
+                    content
+                    and cur[-1][2] in ("word", "atom", "tsoft", "tverb")
+                    and self._nounish(text, content[-1])
+                    and not self._actor_before(text, content)
+                ):
+                    cur.append((s, e, "t" + kind, sp))
+                    prev_kind = kind
+                    continue
+                flush(False)
+                if kind == "verb":
+                    verbs.append((s, e, word))
+                else:
+                    self._softs.append(s)
+                prev_kind = kind
+                continue
+            if kind == "conj":
+                if word == "、":
+                    flush(True)
+                else:
+                    cur.append((s, e, kind, sp))  # decided later: 政府与工会联席会议制度 vs A和B
+                prev_kind = "conj"
+                continue
+            if kind == "break":
+                if word == "的" and cur and self._de_joins(text, cur, e):
+                    cur.append((s, e, "word", None))
+                    prev_kind = "word"
+                    continue
+                flush(False)
+                prev_kind = "break"
+                continue
+            if (
+                kind == "atom"
+                and sp is not None
+                and sp.source == "quote"
+                and cur
+                and cur[-1][3] is not None
+                and cur[-1][3].source == "quote"
+                and cur[-1][1] == s
+            ):
+                flush(True)  # “A”“B”: two names side by side
+            if kind == "atom" and sp is not None and sp.source in ("title", "pattern"):
+                flush(True)  # 《…》 is a name of its own: …会议|《关于…的决定》
+                cur.append((s, e, kind, sp))
+                flush(True)
+                prev_kind = kind
+                continue
+            cur.append((s, e, kind, sp))
+            prev_kind = kind
+        flush(False)
+        verbs.sort()
+        return self._split_conjunctions(text, chunks)
+
+    def tag(self, word: str) -> str | None:
+        """jieba's part of speech for a word: its dictionary tag, else jieba's HMM guess."""
+        tag = self.tags.get(word)
+        if tag is None and word and word not in self._guessed:
+            import jieba.posseg
+
+            pairs = list(jieba.posseg.cut(word, HMM=True))
+            self._guessed[word] = pairs[0].flag if len(pairs) == 1 else None
+        return tag if tag is not None else self._guessed.get(word)
+
+    def _de_joins(self, text: str, cur: list, after: int) -> bool:
+        """Does this 的 sit inside a name (国有企业的工会委员会, 工会所属的企业)?"""
+        before = text[cur[0][0] : cur[-1][1]]
+        if before.endswith(self.de_owners):
+            return True
+        return any(
+            text.startswith(h, after) and not CJK.match(text[after + len(h) : after + len(h) + 1] or "x")
+            for h in self.de_heads
+        )
+
+    def _nounish(self, text: str, unit) -> bool:
+        """Can a verb after this unit still be inside a name (全国|推进…, 职业技能|提升…)?"""
+        if unit[3] is not None:
+            return True
+        word = text[unit[0] : unit[1]]
+        if word in self.index or word in self.rules.suffix_words:
+            return True
+        return self.tag(word) in ("n", "nz", "ns", "nt", "l", "vn", "j", "an", "s")
+
+    def _actor_before(self, text: str, cur: list) -> bool:
+        """Is the run so far an agent (全国总工会|会同…)? Then a verb after it is a real verb."""
+        name = clean_name(text[cur[0][0] : cur[-1][1]])
+        if name.endswith(self.weak_actor_suffixes) and name not in self.index:
+            return False  # 产业工人队伍|建设改革: a workforce named by pattern is no agent
+        typ = self._type_of_name(name)
+        if typ is None and cur[-1][3] is not None and cur[-1][3].end == cur[-1][1]:
+            typ = cur[-1][3].type
+        return typ in self.actor_types and typ != "WorkerGroup"
+
+    def _settle(self, text: str, cur: list, verbs: list[tuple[int, int, str]]) -> list[list]:
+        """Keep tentative verbs inside a run that ends in a type suffix; else cut there.
+
+        A verb that opens a run (成立|推进…协调小组) stays in the name only when it could not
+        take the name as its object (推进 takes programmes, not organisations).
+        """
+        if not cur:
+            return []
+        while cur and cur[-1][2] in ("tverb", "tsoft", "conj", "chain"):
+            last = cur.pop()
+            if last[2] in ("tverb", "chain"):
+                verbs.append((last[0], last[1], text[last[0] : last[1]]))
+        if not cur:
+            return []
+        typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
+        if cur[0][2] == "chain":
+            word = text[cur[0][0] : cur[-1][1]][: cur[0][1] - cur[0][0]]
+            takes = {t for p in self.verbs.get(word, ()) for t in self.rules.constraints.get(p, ((), ()))[1]}
+            if typ is None or typ in takes:
+                verbs.append((cur[0][0], cur[0][1], word))
+                cur = cur[1:]
+                if not cur:
+                    return []
+                typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
+            else:
+                cur = [(cur[0][0], cur[0][1], "word", None)] + cur[1:]
+        tentative = [u for u in cur if u[2] in ("tverb", "tsoft")]
+        # people and bodies are not named with a verb inside (劳动教育纳入|人才, 理由通知|工会);
+        # programmes, policies, events and task groups often are (职业技能提升行动)
+        keeps_verbs = typ is not None and typ not in ("WorkerGroup", "Union", "StateBody", "PartyBody", "Person")
+        if not tentative or (keeps_verbs and cur[-1][1] - cur[0][0] <= 24):
+            return [cur]
+        pieces: list[list] = [[]]
+        for u in cur:
+            if u[2] in ("tverb", "tsoft"):
+                if u[2] == "tverb":
+                    verbs.append((u[0], u[1], text[u[0] : u[1]]))
+                else:
+                    self._softs.append(u[0])
+                pieces.append([])
+            else:
+                pieces[-1].append(u)
+        return [p for p in pieces if p]
+
+    def _split_conjunctions(self, text: str, chunks: list[Chunk]) -> list[Chunk]:
+        """Split A和B / A及B / A与B when both sides name entities of a kind (both actors, or one type)."""
+        out: list[Chunk] = []
+        for ch in chunks:
+            parts = [ch]
+            for m in reversed(list(re.finditer(r"以及|和|与|及", ch.text))):
+                left_t, right_t = ch.text[: m.start()], ch.text[m.end() :]
+                at = ch.start + m.start()
+                if not left_t or not right_t or any(a.start <= at < a.end for a in ch.spans):
+                    continue
+                if (at, at + len(m.group())) not in ch.words:
+                    continue  # 和 inside a word (中华人民共和国) is no conjunction
+                lt, rt = self._type_of_text(left_t, ch), self._type_of_text(right_t, ch)
+                if rt is None:
+                    cut_r = ch.start + m.end()
+                    for w in reversed(ch.words):
+                        if w[1] <= cut_r + 1:
+                            break
+                        rt = self._type_of_text(text[cut_r : w[0]], ch) if w[0] > cut_r + 1 else None
+                        if rt:
+                            break
+                if (
+                    rt
+                    and not lt
+                    and rt not in self.actor_types
+                    and len(clean_name(left_t)) >= 4
+                    and not left_t.endswith(("性", "的"))
+                    and not any(a.type in self.actor_types and a.end <= at for a in ch.spans)
+                ):
+                    lt = rt  # 职业教育和文化体育活动: two programmes
+                if not lt or not rt:
+                    continue
+                both_actors = lt in self.actor_types and rt in self.actor_types
+                if lt == rt or both_actors or (lt not in self.actor_types and rt not in self.actor_types):
+                    cut = ch.start + m.start()
+                    left = Chunk(ch.start, cut, left_t, list_id=ch.list_id)
+                    right = Chunk(cut + len(m.group()), ch.end, right_t, list_id=ch.list_id)
+                    left.spans = [s for s in ch.spans if s.end <= cut]
+                    right.spans = [s for s in ch.spans if s.start >= right.start]
+                    left.words = [w for w in ch.words if w[1] <= cut]
+                    right.words = [w for w in ch.words if w[0] >= right.start]
+                    parts = self._split_conjunctions(text, [left]) + [right]
+                    break
+            out.extend(parts)
+        return [c for c in out if c.text.strip("和与及以")]
+
+    def _type_of_text(self, t: str, ch: Chunk) -> str | None:
+        t = self._strip_prefix(clean_name(t))
+        if t in self.index:
+            return self.index[t].type
+        for sp in ch.spans:
+            if clean_name(sp.surface) == t and sp.type:
+                return sp.type
+        return self.suffix_type(t)
+
+    def _strip_prefix(self, name: str) -> str:
+        if name in self.index:
+            return name
+        for p in self.strip_prefixes:
+            if name.startswith(p) and len(name) > len(p) + 1:
+                return name[len(p) :]
+        return name
+
+
+def _jieba_tags() -> dict[str, str]:
+    """jieba's part-of-speech table (word -> tag), read from its dictionary, not computed."""
+    import jieba.posseg
+
+    return jieba.posseg.dt.word_tag_tab

@@ -1,0 +1,70 @@
+"""The data the entity and relation stages pass around: spans (mentions) and chunks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_STRIP_MARKS = re.compile(r"[《》〈〉“”\"「」『』‘’\s]")
+
+
+def clean_name(text: str) -> str:
+    """Canonical form of a surface: no 《》“” marks, no white space."""
+    return _STRIP_MARKS.sub("", text)
+
+
+@dataclass
+class Span:
+    """A mention: absolute offsets, canonical name, type, and where it came from."""
+
+    start: int
+    end: int
+    name: str
+    type: str
+    source: str  # lexicon | title | quote | about | suffix | shared | person | meta
+    surface: str = ""
+    aliases: tuple[str, ...] = ()
+    label_en: str = ""
+    lexicon_id: str = ""
+    issuers: tuple[Span, ...] = ()  # 中共中央、国务院关于…的决定: who issued it
+    office: tuple[Span, str] | None = None  # 中央军委主席习近平: (the body, the office) of a person
+
+
+@dataclass
+class Chunk:
+    """A noun-phrase chunk between breakers; `main` is the entity it names, if any."""
+
+    start: int
+    end: int
+    text: str
+    main: Span | None = None
+    spans: list[Span] = field(default_factory=list)  # every mention inside, main included
+    list_id: int = -1  # chunks joined by 、/和/及 share a list id
+    quote_only: bool = False  # a bare “…” with no head: typed by its verb
+    words: list[tuple[int, int]] = field(default_factory=list)  # unit spans (sentence-relative)
+
+
+@dataclass
+class Analysis:
+    """One sentence analysed: chunks, and the trigger verbs that separate them."""
+
+    chunks: list[Chunk]
+    verbs: list[tuple[int, int, str]]  # absolute (start, end, word)
+    softs: list[int] = field(default_factory=list)  # absolute starts of verbs that are not triggers
+
+
+@dataclass
+class Token:
+    start: int  # relative to the sentence
+    end: int
+    text: str
+
+
+def unique_spans(spans: list[Span]) -> list[Span]:
+    seen: set[int] = set()
+    out = []
+    for s in spans:
+        if id(s) not in seen:
+            seen.add(id(s))
+            out.append(s)
+    return out
