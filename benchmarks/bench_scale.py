@@ -2,7 +2,8 @@
 
 Not a test: it prints figures (and writes them as JSON beside the corpus). In one run on the
 same corpus (benchmarks/make_corpus.py, >= 50 MB by default) it measures, each in its own
-process with the peak memory of its whole process tree (main + workers, sampled every 50 ms):
+process with the peak memory of its whole process tree (main + workers, RSS sampled every 50 ms,
+so pages shared between processes count more than once) and of its main process alone:
 
 1. jieba      bare `jieba.lcut` over every document, one core (dictionary load not counted);
 2. jobs1      `kg build --jobs 1` from an empty cache;
@@ -61,23 +62,26 @@ def run(cmd: list[str], label: str) -> dict:
     """Run `cmd`; wall time and the peak summed RSS of its process tree."""
     t0 = time.perf_counter()
     proc = psutil.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
+    peak = main_peak = 0
     while proc.poll() is None:
         try:
             tree = [proc, *proc.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
+            rss = [p.memory_info().rss for p in tree if p.is_running()]
+            peak, main_peak = max(peak, sum(rss)), max(main_peak, rss[0])
+        except (psutil.Error, IndexError):
             pass
         time.sleep(0.05)
     wall = time.perf_counter() - t0
     out, err = proc.communicate()
     if proc.returncode != 0:
         sys.exit(f"{label} failed ({proc.returncode}):\n{err[-3000:]}")
-    row = {"label": label, "seconds": round(wall, 2), "peak_mb": round(peak / 2**20), "stdout": out, "stderr": err}
+    load = os.getloadavg()[1]  # other people's work on a shared machine shows here
+    row = {"label": label, "seconds": round(wall, 2), "peak_mb": round(peak / 2**20),
+           "main_peak_mb": round(main_peak / 2**20), "load5": round(load, 2), "stdout": out, "stderr": err}
     m = SUMMARY.search(err)
     if m:
         row.update(documents=int(m[1]), extracted=int(m[2]), cached=int(m[3]))
-    print(f"  {label:<8} {wall:8.1f} s  {peak / 2**20:7.0f} MB"
+    print(f"  {label:<8} {wall:8.1f} s  {peak / 2**20:7.0f} MB (main {main_peak / 2**20:.0f} MB)  load {load:.1f}"
           + (f"  ({m[2]} extracted, {m[3]} from cache)" if m else ""), flush=True)
     return row
 

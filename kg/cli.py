@@ -7,6 +7,7 @@ non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -84,6 +85,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     for err in result.errors:
         print(f"kg: skipped {err}", file=sys.stderr)
     G = result.graph
+    gc.freeze()  # the graph lives until exit: exporters' allocations need not make the GC re-scan it
     options = {"base_iri": args.base_iri} if args.base_iri else {}
     written = export_all(G, args.out, formats, **options)
     log(args, f"kg: {result.documents} document(s) ({result.extracted} extracted, {result.cached} from cache; "

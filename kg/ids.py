@@ -15,7 +15,7 @@ from pypinyin import Style, lazy_pinyin
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=None)
 def node_id(label: str, lexicon_id: str = "") -> str:
     """`lexicon_id` when the lexicon gives one, else pinyin slug + 6 hex digits of the label's hash.
 

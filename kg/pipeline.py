@@ -10,6 +10,7 @@ workers and which results came from the cache.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import sys
@@ -107,6 +108,7 @@ def run_build(
     finally:
         bar.close()
         eng.close()
+        gc.unfreeze()
     if cache is not None:
         cache.prune()
     return result
@@ -212,6 +214,10 @@ class _Build:
         self.builder.add(item)
         self.result.documents += 1
         self.bar.update(chars)
+        if self.result.documents % BATCH_DOCS == 0:
+            # What is merged lives to the end: keep the cyclic GC from re-scanning the growing graph
+            # on each full collection (unpickling and merging allocate millions of objects).
+            gc.freeze()
 
     def _outcome(self, doc: Document, batch: _Batch, i: int) -> DocResult | LoadError:
         out = batch.results[i]
