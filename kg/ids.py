@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
+from functools import cache
 
 from pypinyin import Style, lazy_pinyin
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
-@lru_cache(maxsize=None)
+@cache
 def node_id(label: str, lexicon_id: str = "") -> str:
     """`lexicon_id` when the lexicon gives one, else pinyin slug + 6 hex digits of the label's hash.
 
