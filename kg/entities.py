@@ -139,7 +139,9 @@ class EntityFinder(Chunker, ListRules):
                     )
                 )
                 continue
-            spans.append(Span(m.start(), m.end(), name, typ, "title", m.group(), (m.group(),)))
+            title = Span(m.start(), m.end(), name, typ, "title", m.group(), (m.group(),))
+            title.issuers = self._issuers(m.group(1), m.start(1))
+            spans.append(title)
         for ref in self.self_refs:
             for m in re.finditer(re.escape(ref), text):
                 spans.append(Span(m.start(), m.end(), ref, "Policy", "self", ref))
@@ -184,6 +186,20 @@ class EntityFinder(Chunker, ListRules):
             kept.append(s)
         return kept
 
+    def _issuers(self, title: str, offset: int) -> tuple[Span, ...]:
+        """《中共中央、国务院关于…的决定》: the bodies named before 关于 issued the document."""
+        head, sep, _ = title.partition("关于")
+        if not sep or not head:
+            return ()
+        names = head.split("、")
+        if not all(n in self.index and self.index[n].type in self.actor_types for n in names):
+            return ()
+        out, pos = [], offset
+        for n in names:
+            out.append(self.lexicon_span(pos, pos + len(n), n))
+            pos += len(n) + 1
+        return tuple(out)
+
     def _type_of_name(self, name: str) -> str | None:
         if name in self.index:
             return self.index[name].type
@@ -206,7 +222,9 @@ class EntityFinder(Chunker, ListRules):
         for ch in chunks:
             ch.start += offset
             ch.end += offset
-            for sp in unique_spans(ch.spans):
+            spans = unique_spans(ch.spans)
+            spans += [i for sp in spans for i in sp.issuers if all(i is not x for x in spans)]
+            for sp in spans:
                 sp.start += offset
                 sp.end += offset
         return Analysis(chunks, [(a + offset, b + offset, w) for a, b, w in verbs], [a + offset for a in self._softs])
