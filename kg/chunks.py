@@ -19,7 +19,7 @@ _CLASSIFIERS = set("个家项批次名位类种届条户人年月日")
 _ARTICLE = re.compile(r"^第?[一二三四五六七八九十百千\d]*[条章节款项]$|^第[一二三四五六七八九十百千\d]+$")
 # jieba dictionary tags that never sit inside a name: adverbs, prepositions, conjunctions,
 # particles, numerals, classifiers, interjections (a plain verb, "v", is a soft breaker).
-_HARD_TAGS = {"d", "p", "c", "u", "m", "q", "y", "e", "o", "uj", "ul", "ud", "ug", "uv", "uz"}
+_HARD_TAGS = {"d", "p", "c", "u", "q", "y", "e", "o", "uj", "ul", "ud", "ug", "uv", "uz"}
 _ORDINAL = re.compile(r"^(第[一二三四五六七八九十百千\d]*[届次]?|首届|首次)$")
 _ORDINAL_FULL = re.compile(r"^(第[一二三四五六七八九十百千\d]+[届次]|首届|首次)$")
 CJK = re.compile(r"[\u3400-\u9fff]")
