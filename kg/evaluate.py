@@ -59,6 +59,17 @@ class GraphPart:
     edges: list[tuple[Any, str | None, Any]]
 
 
+def _read_json(path: str | Path, unreadable: str, invalid: str) -> Any:
+    """A JSON file, or a one-line UserError naming it."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except OSError as exc:
+        raise UserError(f"{path}: {unreadable} ({exc.strerror})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: {invalid} ({exc})") from None
+
+
 def graph_data(graph: nx.Graph | dict[str, Any] | str | Path) -> dict[str, Any]:
     """Node-link data of a NetworkX graph, of a graph.json file, or the data itself."""
     if isinstance(graph, nx.Graph):
@@ -66,14 +77,7 @@ def graph_data(graph: nx.Graph | dict[str, Any] | str | Path) -> dict[str, Any]:
 
         return to_data(graph)
     if isinstance(graph, (str, Path)):
-        try:
-            with open(graph, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except OSError as exc:
-            raise UserError(f"{graph}: cannot read graph ({exc.strerror})") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise UserError(f"{graph}: not a graph.json ({exc})") from None
-        graph = data
+        graph = _read_json(graph, "cannot read graph", "not a graph.json")
     if not isinstance(graph, dict) or not isinstance(graph.get("nodes"), list):
         raise UserError("not NetworkX node-link data: no \"nodes\" list")
     return graph
@@ -137,13 +141,7 @@ class Gold:
 
 def read_gold(path: str | Path) -> dict[str, Any]:
     """One gold file, checked enough that scoring cannot fail half-way."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read gold file ({exc.strerror})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: gold file is not valid JSON ({exc})") from None
+    data = _read_json(path, "cannot read gold file", "gold file is not valid JSON")
     if not isinstance(data, dict) or not data.get("doc"):
         raise UserError(f"{path}: gold file has no \"doc\"")
     for key, fields in (("entities", ("name", "type")), ("relations", ("s", "p", "o"))):
