@@ -25,6 +25,7 @@ import shutil
 from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .atomic import atomic_write_bytes
@@ -53,6 +54,16 @@ def code_fingerprint() -> str:
         h.update(path.relative_to(package).as_posix().encode())
         h.update(b"\0")
         h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def merge_fingerprint() -> str:
+    """Hash of the code whose objects a saved build state pickles (kg/graph.py, kg/model.py)."""
+    package = Path(__file__).resolve().parent
+    h = hashlib.sha256(__version__.encode())
+    for name in ("graph.py", "model.py"):
+        h.update((package / name).read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -108,15 +119,45 @@ class DocCache:
 
     def load(self, doc: Document, key: str) -> DocResult | None:
         """The cached result of `doc`, or None when absent or unusable (then it is re-extracted)."""
+        result = self.entry(key, doc.id)
+        if result is not None:
+            result.path = doc.path  # the key ignores the path: report where the document is now
+        return result
+
+    def entry(self, key: str, doc_id: str) -> DocResult | None:
+        """The entry `key` if it holds a result for `doc_id`, else None."""
         try:
             with open(self.path(key), "rb") as fh:
                 result = pickle.load(fh)
         except Exception:  # absent, truncated, corrupt, or pickled by incompatible code: (re)build it
             return None
-        if not isinstance(result, DocResult) or result.doc_id != doc.id:
+        if not isinstance(result, DocResult) or result.doc_id != doc_id:
             return None
-        result.path = doc.path  # the key ignores the path: report where the document is now
         return result
+
+    def state_path(self, inputs: list[str]) -> Path:
+        """Where the merged state of a build of `inputs` is kept (see kg.pipeline: incremental builds).
+
+        Keyed by the inputs (as absolute paths) and the merge code, within this generation."""
+        h = hashlib.sha256(merge_fingerprint().encode())
+        for item in inputs:
+            h.update(b"\0" + os.path.abspath(item).encode("utf-8", "surrogatepass"))
+        return self.dir / f"state-{h.hexdigest()[:16]}.state"
+
+    def load_state(self, inputs: list[str]) -> Any | None:
+        """The state saved by the last build of `inputs`, or None (absent or unreadable: start afresh)."""
+        try:
+            with open(self.state_path(inputs), "rb") as fh:
+                return pickle.load(fh)
+        except Exception:
+            return None
+
+    def save_state(self, inputs: list[str], state: Any) -> None:
+        """Keep the merged state for the next build; failing to only costs the next build time."""
+        try:
+            atomic_write_bytes(self.state_path(inputs), pickle.dumps(state, PROTOCOL))
+        except OSError:
+            pass
 
     def prune(self) -> None:
         """Delete other generations' entries: they are stale for these rules and this code."""

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from . import __version__
+from .model import NODE_EVIDENCE
 
 # Modules that define `register(subparsers)`; each adds one subcommand with set_defaults(func=...).
 COMMAND_MODULES = ["kg.cli", "kg.evaluate", "kg.query", "kg.serve", "kg.validate"]
@@ -45,7 +46,20 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="Dask scheduler to use with --engine dask (default: start a LocalCluster of --jobs workers)")
     p.add_argument("--cache-dir", help="per-document cache folder (default: OUT/.kgcache)")
     p.add_argument("--no-cache", action="store_true", help="re-extract every document; read and write no cache")
+    p.add_argument("--node-evidence", type=_count, default=NODE_EVIDENCE, metavar="N",
+                   help="documents whose first mention a node's evidence lists; 0 lists all "
+                        "(default: %(default)s; `docs` always lists every document)")
     p.set_defaults(func=cmd_build)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -79,7 +93,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     cache_dir = None if args.no_cache else (args.cache_dir or os.path.join(args.out, ".kgcache"))
     try:
         result = run_build(args.inputs, rules=rules, progress=not args.quiet, jobs=args.jobs,
-                           engine=args.engine, scheduler=args.scheduler, cache_dir=cache_dir)
+                           engine=args.engine, scheduler=args.scheduler, cache_dir=cache_dir,
+                           node_evidence=args.node_evidence)
     except (EngineError, CacheError) as exc:
         raise UserError(str(exc)) from exc
     for err in result.errors:

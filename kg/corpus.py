@@ -123,7 +123,6 @@ _NOT_CJK = re.compile(
     "\u2460-\u24ff\u2500-\u27bf\u2e80-\u2fdf\u3000-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
     "\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]"
 )
-_NON_ASCII = re.compile("[^\x00-\x7f]")
 _SAMPLE = 500_000  # characters: enough to judge a decoding, and cheap on a large archive
 _HANZI = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # ideographs: common, ext. A, compatibility
 
@@ -142,7 +141,9 @@ def _few_controls(text: str) -> bool:
 def _mostly_cjk_or_ascii(text: str) -> bool:
     """No control characters, and what is not ASCII is (90%) Chinese or Japanese text."""
     other = len(_NOT_CJK.findall(text, 0, _SAMPLE))
-    return _few_controls(text) and other * 10 <= len(_NON_ASCII.findall(text, 0, _SAMPLE))
+    sample = text[:_SAMPLE]
+    non_ascii = len(sample) - len(sample.encode("ascii", "ignore"))  # a regex would list every hanzi
+    return _few_controls(text) and other * 10 <= non_ascii
 
 
 def _mostly_common_hanzi(text: str) -> bool:

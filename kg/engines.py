@@ -155,7 +155,7 @@ class Engine(Protocol):
 
     def start(self) -> None: ...
     def submit(self, docs: list[Document], cache_paths: list[str] | None) -> Any: ...
-    def close(self) -> None: ...
+    def close(self, wait: bool = True) -> None: ...
 
 
 class LocalEngine:
@@ -187,9 +187,11 @@ class LocalEngine:
         assert self._pool is not None
         return self._pool.submit(extract_batch, self._spec, docs, cache_paths)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """wait=False: do not wait for workers still warming up (a worker started on demand for
+        the last batch may not have finished its start-up); they exit when it is done."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
 
 
@@ -237,7 +239,7 @@ class DaskEngine:
     def submit(self, docs: list[Document], cache_paths: list[str] | None) -> Any:
         return self._client.submit(extract_batch, self._spec, docs, None, pure=False)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         for part in ("_client", "_cluster"):
             obj = getattr(self, part, None)
             if obj is not None:

@@ -39,6 +39,9 @@ PREDICATES: tuple[str, ...] = (
 
 SYMMETRIC_PREDICATES: frozenset[str] = frozenset({"collaboratesWith"})
 
+# Documents whose first mention of an entity its node's evidence lists (0: all; see kg.graph).
+NODE_EVIDENCE = 20
+
 # Metadata keys a document may carry (front matter, bylines, SOURCES.jsonl, .jsonl fields).
 META_KEYS: tuple[str, ...] = ("title", "date", "source", "author", "speaker", "editor", "url")
 

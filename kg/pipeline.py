@@ -2,10 +2,16 @@
 
 Documents stream from `kg.corpus.iter_documents`: each is looked up in the cache, misses are
 grouped into batches of about `batch_chars` characters for the engine (kg.engines), and results
-are merged into the GraphBuilder in input order as soon as they are ready. Only a bounded window
-of documents is ever held (a few batches per worker), so memory grows with the graph, not with
-the corpus. Merging in input order makes the output independent of the engine, the number of
-workers and which results came from the cache.
+are merged into the GraphBuilder as soon as they are ready. Only a bounded window of documents is
+ever held (a few batches per worker), so memory grows with the graph, not with the corpus. The
+builder's merge is order-independent, so the output does not depend on the engine, the number of
+workers or which results came from the cache.
+
+Incremental builds: with a cache, a build also saves its merged state (the builder and the cache
+key of every document in it). The next build of the same inputs starts from that state: a document
+whose key is unchanged costs only its reading and hashing; an edited one has its old result taken
+out of the state (read back from the cache) and its new one added; a vanished one is taken out.
+If an old result cannot be read back, the build starts over without the state.
 """
 
 from __future__ import annotations
@@ -24,9 +30,9 @@ import networkx as nx
 
 from .cache import DocCache, store
 from .corpus import iter_documents
-from .engines import Engine, EngineError, make_engine
+from .engines import Done, Engine, EngineError, LocalEngine, extract_many, make_engine
 from .graph import GraphBuilder
-from .model import DocResult, Document, LoadError
+from .model import NODE_EVIDENCE, DocResult, Document, LoadError
 from .rules import Rules, load_rules
 
 # About a second of extraction: a round trip costs ~1 ms, and the last batches finish close together.
@@ -90,6 +96,7 @@ def run_build(
     scheduler: str | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     batch_chars: int = BATCH_CHARS,
+    node_evidence: int = NODE_EVIDENCE,
 ) -> BuildResult:
     """Build the graph of `inputs`.
 
@@ -97,34 +104,55 @@ def run_build(
       A script that asks for more must guard its entry point (`if __name__ == "__main__":`), as
       with any multiprocessing code: workers start from a fresh interpreter ("forkserver").
     engine: "local" (processes) or "dask" (a dask.distributed cluster at `scheduler`, or a LocalCluster).
-    cache_dir: per-document cache folder (kg.cache); None builds without a cache.
+    cache_dir: per-document cache folder (kg.cache), which also keeps the merged state for the
+      next build of the same inputs; None builds without a cache.
+    node_evidence: documents whose first mention a node's evidence lists (0: all; see kg.graph).
     """
     rules = rules or load_rules()
+    inputs = list(inputs)
     cache = DocCache(cache_dir, rules.version) if cache_dir is not None else None
+    state = cache.load_state(inputs) if cache is not None else None
     eng = make_engine(engine, rules, jobs, scheduler)
-    bar = _Progress(progress)
     try:
-        result = _Build(rules, eng, cache, bar, batch_chars).run(iter_documents(inputs))
+        while True:
+            bar = _Progress(progress)
+            try:
+                build = _Build(rules, eng, cache, bar, batch_chars, state)
+                build.run(iter_documents(inputs))
+                break
+            except _StateLost:
+                state = None  # an old result is gone from the cache: merge everything afresh
+            finally:
+                bar.close()
     finally:
-        bar.close()
         eng.close()
         gc.unfreeze()
+    result = build.result
+    result.graph = build.builder.graph(node_evidence)
+    result.graph.graph["rules_version"] = rules.version
     if cache is not None:
+        cache.save_state(inputs, (build.builder, build.keys))
         cache.prune()
     return result
+
+
+class _StateLost(Exception):
+    """A previous result the saved state needs to take out is no longer in the cache."""
 
 
 class _Build:
     """One streaming build: a window of documents in input order, some waiting on the engine."""
 
     def __init__(self, rules: Rules, engine: Engine, cache: DocCache | None, bar: _Progress,
-                 batch_chars: int) -> None:
+                 batch_chars: int, state: tuple[GraphBuilder, dict[str, str]] | None = None) -> None:
         self.rules = rules
         self.engine = engine
         self.cache = cache
         self.bar = bar
         self.batch_chars = batch_chars
-        self.builder = GraphBuilder()
+        # the previous build's merged state and the cache key of each document in it
+        self.builder, self.old_keys = state if state is not None else (GraphBuilder(), {})
+        self.keys: dict[str, str] = {}  # this build's documents (cache builds only)
         self.result = BuildResult(nx.MultiDiGraph())
         # (item, batch, index, chars): item is a LoadError or DocResult ready to merge, or a
         # Document whose outcome is batch.results[index].
@@ -132,6 +160,8 @@ class _Build:
         self.window_chars = 0
         self.open = _Batch()
         self.in_flight = 0
+        self.sent = 0  # batches sent to the engine
+        self.here = False  # the only batch was extracted in this process
         # Bound on what is held: the batches in flight plus two more batches' worth.
         self.max_docs = (engine.slots + 2) * BATCH_DOCS
         self.max_chars = (engine.slots + 2) * batch_chars
@@ -143,30 +173,49 @@ class _Build:
             while (self.in_flight > self.engine.slots or len(self.window) > self.max_docs
                    or self.window_chars > self.max_chars):
                 self._merge_head()
-        self._dispatch()
+        self._dispatch(last=True)
         while self.window:
             self._merge_head()
-        res = self.result
-        res.graph = self.builder.graph()
-        res.graph.graph["rules_version"] = self.rules.version
-        res.engine = self.engine.name
-        return res
+        for doc_id in sorted(self.old_keys):  # documents gone since the last build
+            self._take_out(doc_id)
+        self.engine.close(wait=False)  # the workers' memory is freed while the graph is made
+        self.result.engine = "in-process: one small batch" if self.here else self.engine.name
+        return self.result
+
+    def _take_out(self, doc_id: str) -> None:
+        """Remove the previous build's result for `doc_id` from the state."""
+        key = self.old_keys.pop(doc_id)
+        assert self.cache is not None
+        old = self.cache.entry(key, doc_id)
+        if old is None:
+            raise _StateLost(doc_id)
+        self.builder.remove(old)
 
     def _add(self, item: Document | LoadError) -> None:
         if isinstance(item, LoadError):
             self.window.append((item, None, 0, 0))
             return
         chars = len(item.text)
-        self.window_chars += chars
         if self.cache is not None:
             key = self.cache.key(item)
+            self.keys[item.id] = key
+            if self.old_keys.get(item.id) == key:  # unchanged since the last build: already merged
+                del self.old_keys[item.id]
+                self.builder.documents[item.id]["path"] = item.path
+                self.result.cached += 1
+                self.result.documents += 1
+                self.bar.update(chars)
+                return
+            if item.id in self.old_keys:
+                self._take_out(item.id)
             hit = self.cache.load(item, key)
             if hit is not None:
                 self.result.cached += 1
+                self.window_chars += chars
                 self.window.append((hit, None, 0, chars))
                 return
             self.open.paths.append(self.cache.path(key))
-        self.engine.start()  # from the first miss on, workers warm up while reading goes on
+        self.window_chars += chars
         batch = self.open
         self.window.append((item, batch, len(batch.docs), chars))
         batch.docs.append(item)
@@ -174,12 +223,20 @@ class _Build:
         if batch.chars >= self.batch_chars or len(batch.docs) >= BATCH_DOCS:
             self._dispatch()
 
-    def _dispatch(self) -> None:
+    def _dispatch(self, last: bool = False) -> None:
+        """Send the open batch to the engine. When it is the build's only batch (a small corpus, or
+        a rebuild after editing a few documents) and the engine is a local pool, extract it here:
+        starting worker processes would cost more than the extraction."""
         batch = self.open
         if not batch.docs:
             return
         paths = batch.paths if self.cache is not None and self.engine.writes_cache else None
-        batch.future = self.engine.submit(batch.docs, paths)
+        if last and self.sent == 0 and isinstance(self.engine, LocalEngine):
+            batch.future = Done(extract_many(self.rules, batch.docs, paths, pickled=False))
+            self.here = True
+        else:
+            batch.future = self.engine.submit(batch.docs, paths)
+        self.sent += 1
         batch.docs = []  # the window still holds each document until it is merged
         self.in_flight += 1
         self.open = _Batch()
@@ -223,6 +280,7 @@ class _Build:
         out = batch.results[i]
         batch.results[i] = None  # release it as soon as it is merged
         if isinstance(out, str):
+            self.keys.pop(doc.id, None)  # not in the graph: the next build tries it again
             return LoadError(doc.path, f"document {doc.id!r}: {out}")
         self.result.extracted += 1
         if isinstance(out, bytes):

@@ -156,9 +156,39 @@ def test_a_corrupt_entry_is_rebuilt(small):
     assert len(entries) == 5
     entries[0].write_bytes(b"\x80\x05not a pickle")
     entries[1].write_bytes(b"")
+    for state in cache.rglob("*.state"):  # without the merged state, every entry is read
+        state.write_bytes(b"garbage")
     result = run_build([str(folder)], jobs=1, cache_dir=cache)
     assert (result.extracted, result.cached) == (2, 3)
     assert run_build([str(folder)], jobs=1, cache_dir=cache).cached == 5
+
+
+def test_incremental_builds_equal_fresh_ones(small):
+    """Adding, editing and deleting documents between builds gives the graph a fresh build gives."""
+    folder, cache = small
+    run_build([str(folder)], jobs=1, cache_dir=cache)
+    (folder / "d01.txt").unlink()
+    added = "中华全国总工会印发《关于加强新就业形态劳动者权益保障的意见》。\n"
+    (folder / "d09.txt").write_text(added, encoding="utf-8")
+    edited = folder / "d03.txt"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("工会", "职工", 1), encoding="utf-8")
+    result = run_build([str(folder)], jobs=1, cache_dir=cache)
+    assert (result.extracted, result.cached, result.documents) == (2, 3, 5)
+    assert graph_bytes(result) == graph_bytes(run_build([str(folder)], jobs=1))
+    assert "d01" not in result.graph.graph["documents"]
+
+
+def test_a_lost_entry_falls_back_to_a_full_merge(small):
+    """When the last build's result for an edited document is gone, the state cannot be used."""
+    folder, cache = small
+    run_build([str(folder)], jobs=1, cache_dir=cache)
+    for entry in cache.rglob("*.pkl"):
+        entry.unlink()
+    edited = folder / "d02.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "全国总工会召开第十八次全国代表大会。\n", encoding="utf-8")
+    result = run_build([str(folder)], jobs=1, cache_dir=cache)
+    assert (result.extracted, result.cached) == (5, 0)
+    assert graph_bytes(result) == graph_bytes(run_build([str(folder)], jobs=1))
 
 
 def test_a_failing_document_is_reported_and_the_build_goes_on(small, monkeypatch):

@@ -21,10 +21,23 @@ def dumps(G: nx.MultiDiGraph) -> str:
 
 
 def write(G: nx.MultiDiGraph, path: str | Path, **_: Any) -> None:
-    """Stream the JSON into the file: a whole-archive graph never exists as one string in memory."""
+    """Write exactly `dumps(G)`, one node or edge at a time: a whole-archive graph never exists as
+    one string in memory, and each piece goes through the C encoder (`json.dump` would use the
+    pure-Python one, 10x slower)."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     with atomic_open(path, "w") as fh:
-        json.dump(to_data(G), fh, ensure_ascii=False)
-        fh.write("\n")
+        fh.write(f'{{"directed": {encode(G.is_directed())}, "multigraph": {encode(G.is_multigraph())}, '
+                 f'"graph": {encode(G.graph)}, "nodes": [')
+        sep = ""
+        for n, d in G.nodes(data=True):
+            fh.write(sep + encode({**d, "id": n}))
+            sep = ", "
+        fh.write('], "edges": [')
+        sep = ""
+        for u, v, k, d in G.edges(keys=True, data=True):
+            fh.write(sep + encode({**d, "source": u, "target": v, "key": k}))
+            sep = ", "
+        fh.write("]}\n")
 
 
 def read(path: str | Path) -> nx.MultiDiGraph:
