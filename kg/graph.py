@@ -18,7 +18,9 @@ evidence is never capped: every supporting sentence is there.
 
 from __future__ import annotations
 
-from collections import Counter
+import zlib
+from array import array
+from collections.abc import Iterator
 from typing import Any
 
 import networkx as nx
@@ -39,9 +41,29 @@ def _unpack(value: int) -> tuple[int, int, int]:
     return value >> (2 * _BITS), (value >> _BITS) & mask, value & mask
 
 
-def _most(counts: Counter[str]) -> str:
+def _most(counts: dict[str, int] | None) -> str:
     """The most frequent value, ties to the smallest: the same whatever order documents came in."""
     return min(counts, key=lambda v: (-counts[v], v)) if counts else ""
+
+
+def _count(counts: dict[str, int] | None, key: str, n: int = 1) -> dict[str, int]:
+    """counts[key] += n (None is an empty count: most nodes have no aliases or English label)."""
+    if counts is None:
+        return {key: n}
+    counts[key] = counts.get(key, 0) + n
+    return counts
+
+
+def _uncount(counts: dict[str, int] | None, key: str, n: int = 1) -> dict[str, int] | None:
+    """counts[key] -= n, dropping what reaches zero (so a removal leaves what a fresh build has)."""
+    if counts is None or key not in counts:
+        return counts
+    left = counts[key] - n
+    if left > 0:
+        counts[key] = left
+    else:
+        del counts[key]
+    return counts or None
 
 
 class _Node:
@@ -50,12 +72,41 @@ class _Node:
     __slots__ = ("types", "aliases", "label_en", "lexicon_id", "mentions", "first")
 
     def __init__(self) -> None:
-        self.types: Counter[str] = Counter()
-        self.aliases: Counter[str] = Counter()  # alias -> documents using it
-        self.label_en: Counter[str] = Counter()
-        self.lexicon_id: Counter[str] = Counter()
+        self.types: dict[str, int] = {}  # type -> mentions typed so
+        self.aliases: dict[str, int] | None = None  # alias -> documents using it
+        self.label_en: dict[str, int] | None = None
+        self.lexicon_id: dict[str, int] | None = None
         self.mentions = 0
         self.first: dict[str, int] = {}  # doc -> packed (sentence start, start, end) of its first mention
+
+
+class _Cited:
+    """One document's cited sentences: offsets in arrays, texts as one zlib-compressed UTF-8 string
+    (a sentence's text is text[start:end] of the document, so the offsets also split the texts)."""
+
+    __slots__ = ("starts", "ends", "blob")
+
+    def __init__(self, sentences: dict[int, tuple[int, str]]) -> None:
+        order = sorted(sentences)
+        self.starts = array("L", order)
+        self.ends = array("L", (sentences[s][0] for s in order))
+        texts = [sentences[s][1] for s in order]
+        lengths_match = all(len(t) == e - s for t, s, e in zip(texts, self.starts, self.ends, strict=True))
+        # texts that are not plain slices (none today) are kept as they are
+        self.blob: bytes | tuple[str, ...] = zlib.compress("".join(texts).encode("utf-8", "surrogatepass"), 1) \
+            if lengths_match else tuple(texts)
+
+    def table(self) -> dict[int, tuple[int, str]]:
+        """sentence start -> (end, text)."""
+        if isinstance(self.blob, tuple):
+            texts: list[str] = list(self.blob)
+        else:
+            joined = zlib.decompress(self.blob).decode("utf-8", "surrogatepass")
+            texts, at = [], 0
+            for s, e in zip(self.starts, self.ends, strict=True):
+                texts.append(joined[at : at + e - s])
+                at += e - s
+        return {s: (e, t) for s, e, t in zip(self.starts, self.ends, texts, strict=True)}
 
 
 class GraphBuilder:
@@ -66,9 +117,8 @@ class GraphBuilder:
         self._nodes: dict[str, _Node] = {}
         # (s, p, o) -> doc -> sentence starts (a tuple: usually one)
         self._edges: dict[tuple[str, str, str], dict[str, tuple[int, ...]]] = {}
-        # doc -> sentence start -> (end, text), for the sentences some node or edge cites
-        self._sentences: dict[str, dict[int, tuple[int, str]]] = {}
-        self._ids: dict[str, str] = {}  # canonical name -> node id (pinyin is slow: computed once)
+        self._sentences: dict[str, _Cited] = {}  # doc -> the sentences some node or edge cites
+        self._ids: dict[tuple[str, str], str] = {}  # (name, lexicon id) -> node id, see ids()
 
     def __contains__(self, doc_id: str) -> bool:
         return doc_id in self.documents
@@ -96,12 +146,13 @@ class GraphBuilder:
             node = self._nodes.get(name)
             if node is None:
                 node = self._nodes[name] = _Node()
-            node.types[ent.type] += max(ent.mentions, 1)
-            node.aliases.update(ent.aliases)
+            _count(node.types, ent.type, max(ent.mentions, 1))
+            for alias in ent.aliases:
+                node.aliases = _count(node.aliases, alias)
             if ent.label_en:
-                node.label_en[ent.label_en] += 1
+                node.label_en = _count(node.label_en, ent.label_en)
             if ent.lexicon_id:
-                node.lexicon_id[ent.lexicon_id] += 1
+                node.lexicon_id = _count(node.lexicon_id, ent.lexicon_id)
             node.mentions += ent.mentions
             sent, start, end = ent.first
             node.first[doc] = _pack(cite(sent), start, end)
@@ -111,7 +162,7 @@ class GraphBuilder:
             old = per_doc.get(doc, ())
             if start not in old:
                 per_doc[doc] = old + (start,)
-        self._sentences[doc] = cited
+        self._sentences[doc] = _Cited(cited)
 
     def remove(self, result: DocResult) -> None:
         """Take out what `add(result)` put in (the result must be the one that was added)."""
@@ -120,17 +171,15 @@ class GraphBuilder:
             raise KeyError(doc)
         for name, ent in result.entities.items():
             node = self._nodes[name]
-            node.types.subtract({ent.type: max(ent.mentions, 1)})
-            node.aliases.subtract(ent.aliases)
+            _uncount(node.types, ent.type, max(ent.mentions, 1))
+            for alias in ent.aliases:
+                node.aliases = _uncount(node.aliases, alias)
             if ent.label_en:
-                node.label_en.subtract((ent.label_en,))
+                node.label_en = _uncount(node.label_en, ent.label_en)
             if ent.lexicon_id:
-                node.lexicon_id.subtract((ent.lexicon_id,))
+                node.lexicon_id = _uncount(node.lexicon_id, ent.lexicon_id)
             node.mentions -= ent.mentions
             node.first.pop(doc, None)
-            for counts in (node.types, node.aliases, node.label_en, node.lexicon_id):
-                for key in [k for k, v in counts.items() if v <= 0]:
-                    del counts[key]
             if not node.types:
                 del self._nodes[name]
         for s, p, o, _ in self._relations(result):
@@ -151,52 +200,64 @@ class GraphBuilder:
             out.append((s, rel.p, o, rel.sentence))
         return out
 
-    def _id(self, name: str) -> str:
-        node = self._nodes[name]
-        lexicon_id = _most(node.lexicon_id)
-        key = f"{name}\0{lexicon_id}"
-        ident = self._ids.get(key)
-        if ident is None:
-            ident = self._ids[key] = node_id(name, lexicon_id)
-        return ident
+    def ids(self) -> dict[str, str]:
+        """canonical name -> node id. Kept with the builder (names gone are dropped), so a rebuild
+        computes pinyin only for new names: for 40k names it takes seconds."""
+        known, self._ids = self._ids, {}
+        out = {}
+        for name, node in self._nodes.items():
+            key = (name, _most(node.lexicon_id))
+            ident = known.get(key) or node_id(*key)
+            self._ids[key] = out[name] = ident
+        return out
 
-    def _evidence(self, doc: str, sentence: int, start: int, end: int) -> dict[str, Any]:
-        _, text = self._sentences[doc][sentence]
-        return {"doc": doc, "sentence": text, "start": start, "end": end}
-
-    def graph(self, node_evidence: int = NODE_EVIDENCE) -> nx.MultiDiGraph:
-        """The graph as it stands (the builder is unchanged and can go on)."""
+    def graph(self, node_evidence: int = NODE_EVIDENCE, consume: bool = False) -> nx.MultiDiGraph:
+        """The graph as it stands. consume=True empties the builder as the graph grows, so the two
+        never both hold everything (the pipeline saves its state first); otherwise it can go on."""
         G = nx.MultiDiGraph()
         G.graph["documents"] = {d: self.documents[d] for d in sorted(self.documents)}
-        ids = {name: self._id(name) for name in self._nodes}
-        for name in sorted(self._nodes, key=lambda n: ids[n]):
-            node = self._nodes[name]
-            docs = sorted(node.first)
-            shown = docs[:node_evidence] if node_evidence > 0 else docs
-            evidence = []
-            for d in shown:
-                sentence, start, end = _unpack(node.first[d])
-                evidence.append(self._evidence(d, sentence, start, end))
-            types = node.types
-            attrs: dict[str, Any] = {
-                "label": name,
-                "type": min(types, key=lambda t: (-types[t], _TYPE_RANK.get(t, 99), t)),
-                "aliases": sorted(set(node.aliases) - {name}),
-                "mentions": node.mentions,
-                "docs": docs,
-                "evidence": evidence,
-            }
-            if node.label_en:
-                attrs["label_en"] = _most(node.label_en)
-            G.add_node(ids[name], **attrs)
-        for s, p, o in sorted(self._edges, key=lambda k: (ids.get(k[0], ""), ids.get(k[2], ""), k[1])):
-            if s not in ids or o not in ids:
-                continue
-            per_doc = self._edges[(s, p, o)]
-            ev = []
-            for d in sorted(per_doc):
-                sentences = self._sentences[d]
-                for start in sorted(per_doc[d]):
-                    ev.append(self._evidence(d, start, start, sentences[start][0]))
-            G.add_edge(ids[s], ids[o], key=p, predicate=p, weight=len(ev), evidence=ev)
+        texts = {d: cited.table() for d, cited in self._sentences.items()}
+        ids = self.ids()
+        take = dict.pop if consume else dict.__getitem__
+        if consume:
+            self._sentences = {}
+
+        def nodes() -> Iterator[tuple[str, dict[str, Any]]]:
+            for name in sorted(self._nodes, key=ids.__getitem__):
+                node = take(self._nodes, name)
+                docs = sorted(node.first)
+                evidence = []
+                for d in docs[:node_evidence] if node_evidence > 0 else docs:
+                    sentence, start, end = _unpack(node.first[d])
+                    evidence.append({"doc": d, "sentence": texts[d][sentence][1], "start": start, "end": end})
+                types = node.types
+                attrs: dict[str, Any] = {
+                    "label": name,
+                    "type": min(types, key=lambda t: (-types[t], _TYPE_RANK.get(t, 99), t)),
+                    "aliases": sorted(set(node.aliases or ()) - {name}),
+                    "mentions": node.mentions,
+                    "docs": docs,
+                    "evidence": evidence,
+                }
+                if node.label_en:
+                    attrs["label_en"] = _most(node.label_en)
+                yield ids[name], attrs
+
+        def edges() -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+            for s, p, o in sorted(self._edges, key=lambda k: (ids.get(k[0], ""), ids.get(k[2], ""), k[1])):
+                per_doc = take(self._edges, (s, p, o))
+                if s not in ids or o not in ids:
+                    continue
+                ev = []
+                for d in sorted(per_doc):
+                    table = texts[d]
+                    for start in sorted(per_doc[d]):
+                        end, text = table[start]
+                        ev.append({"doc": d, "sentence": text, "start": start, "end": end})
+                yield ids[s], ids[o], p, {"predicate": p, "weight": len(ev), "evidence": ev}
+
+        G.add_nodes_from(nodes())
+        G.add_edges_from(edges())
+        if consume:
+            self.documents, self._ids = {}, {}
         return G

@@ -128,11 +128,12 @@ def run_build(
         eng.close()
         gc.unfreeze()
     result = build.result
-    result.graph = build.builder.graph(node_evidence)
-    result.graph.graph["rules_version"] = rules.version
     if cache is not None:
+        build.builder.ids()  # saved with the state: pinyin for 40k names takes seconds
         cache.save_state(inputs, (build.builder, build.keys))
         cache.prune()
+    result.graph = build.builder.graph(node_evidence, consume=True)
+    result.graph.graph["rules_version"] = rules.version
     return result
 
 

@@ -251,3 +251,19 @@ def test_workers_load_the_rules_once_or_from_shipped_files(tmp_path, monkeypatch
         engines.worker_rules(engines.RulesSpec(str(rules.root), "0" * 16))
     with pytest.raises(engines.EngineError, match="different kg code"):
         engines.worker_rules(replace(spec, version="1" * 16, code="not this code"))
+
+
+def test_node_evidence_is_capped_but_docs_are_complete(small, tmp_path):
+    folder, _ = small
+    G = run_build([str(folder)], jobs=1, node_evidence=2).graph
+    busiest = max(G.nodes, key=lambda n: len(G.nodes[n]["docs"]))
+    data = G.nodes[busiest]
+    assert len(data["docs"]) > 2
+    assert [ev["doc"] for ev in data["evidence"]] == data["docs"][:2]  # the first documents by id
+    full = run_build([str(folder)], jobs=1, node_evidence=0).graph
+    assert [ev["doc"] for ev in full.nodes[busiest]["evidence"]] == data["docs"]
+    # graph.json is written piece by piece, byte for byte what one json.dumps of it gives
+    from kg.export.nodelink import write
+
+    write(full, tmp_path / "graph.json")
+    assert (tmp_path / "graph.json").read_text(encoding="utf-8") == dumps(full)
