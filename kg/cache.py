@@ -8,6 +8,9 @@ An entry is one pickled `DocResult` under `ROOT/<generation>/<key[:2]>/<key>.pkl
 - the *key* hashes the generation, the document id and everything else the loader put in the
   `Document` except its path, so moving a folder keeps its entries.
 
+Beside the entries, `state-<hash>.state` keeps the merged graph state of the last build of one
+set of inputs (kg.pipeline, kg.graph): the next build of those inputs starts from it.
+
 Writes are atomic (temporary file + rename) and reads are distrustful: an entry that does not
 unpickle into the right `DocResult` counts as a miss and is overwritten, never an error. Entries
 are pickles, so a cache folder is as trusted as the code: do not point `--cache-dir` at files

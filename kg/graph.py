@@ -1,7 +1,8 @@
 """Merge per-document results into one typed `nx.MultiDiGraph`.
 
-The builder keeps, per entity and per edge, what each document contributed, in a compact form
-(packed integers, no per-mention dicts), so that
+The builder keeps counts per entity and per edge, and per document a compact record of what it
+contributed (the names it mentions with packed offsets, the edges it supports, the sentences
+they cite), so that
 
 - the merge is order-independent (counts and per-document maps, sorted when the graph is made):
   a parallel, cached or incremental build gives byte-identical output to a serial one;
@@ -29,16 +30,15 @@ from .ids import node_id
 from .model import ENTITY_TYPES, NODE_EVIDENCE, SYMMETRIC_PREDICATES, DocResult
 
 _TYPE_RANK = {t: i for i, t in enumerate(ENTITY_TYPES)}
-_BITS = 32  # character offsets are packed three to an int: documents up to 4G characters
+_BITS = 32  # a span's two character offsets are packed into one 64-bit int: documents up to 4G characters
 
 
-def _pack(sentence: int, start: int, end: int) -> int:
-    return (sentence << (2 * _BITS)) | (start << _BITS) | end
+def _pack(start: int, end: int) -> int:
+    return (start << _BITS) | end
 
 
-def _unpack(value: int) -> tuple[int, int, int]:
-    mask = (1 << _BITS) - 1
-    return value >> (2 * _BITS), (value >> _BITS) & mask, value & mask
+def _unpack(value: int) -> tuple[int, int]:
+    return value >> _BITS, value & ((1 << _BITS) - 1)
 
 
 def _most(counts: dict[str, int] | None) -> str:
@@ -67,17 +67,32 @@ def _uncount(counts: dict[str, int] | None, key: str, n: int = 1) -> dict[str, i
 
 
 class _Node:
-    """What the documents said about one canonical name."""
+    """What the documents said about one canonical name (which documents: see _Doc)."""
 
-    __slots__ = ("types", "aliases", "label_en", "lexicon_id", "mentions", "first")
+    __slots__ = ("name", "types", "aliases", "label_en", "lexicon_id", "mentions")
 
-    def __init__(self) -> None:
+    def __init__(self, name: str) -> None:
+        self.name = name  # the one copy every document's record refers to
         self.types: dict[str, int] = {}  # type -> mentions typed so
         self.aliases: dict[str, int] | None = None  # alias -> documents using it
         self.label_en: dict[str, int] | None = None
         self.lexicon_id: dict[str, int] | None = None
         self.mentions = 0
-        self.first: dict[str, int] = {}  # doc -> packed (sentence start, start, end) of its first mention
+
+
+class _Doc:
+    """One document's contribution, in arrays: a few bytes per mention and per relation."""
+
+    __slots__ = ("names", "firsts", "first_sentences", "edges", "starts", "cited")
+
+    def __init__(self, names: tuple[str, ...], firsts: array, first_sentences: array,
+                 edges: tuple[tuple[str, str, str], ...], starts: array, cited: _Cited) -> None:
+        self.names = names  # entities mentioned; firsts[i]: packed (start, end) of the first mention of names[i]
+        self.firsts = firsts
+        self.first_sentences = first_sentences  # ... and the start of its sentence
+        self.edges = edges  # (s, p, o) of each supporting sentence; starts[i]: that sentence's start
+        self.starts = starts
+        self.cited = cited
 
 
 class _Cited:
@@ -115,9 +130,9 @@ class GraphBuilder:
     def __init__(self) -> None:
         self.documents: dict[str, dict[str, Any]] = {}
         self._nodes: dict[str, _Node] = {}
-        # (s, p, o) -> doc -> sentence starts (a tuple: usually one)
-        self._edges: dict[tuple[str, str, str], dict[str, tuple[int, ...]]] = {}
-        self._sentences: dict[str, _Cited] = {}  # doc -> the sentences some node or edge cites
+        self._edges: dict[tuple[str, str, str], int] = {}  # (s, p, o) -> supporting sentences
+        self._keys: dict[tuple[str, str, str], tuple[str, str, str]] = {}  # the shared copy of each key
+        self._docs: dict[str, _Doc] = {}
         self._ids: dict[tuple[str, str], str] = {}  # (name, lexicon id) -> node id, see ids()
 
     def __contains__(self, doc_id: str) -> bool:
@@ -142,10 +157,11 @@ class GraphBuilder:
                 cited[start] = (end, text)
             return start
 
+        names, firsts, first_sentences = [], array("Q"), array("Q")
         for name, ent in result.entities.items():
             node = self._nodes.get(name)
             if node is None:
-                node = self._nodes[name] = _Node()
+                node = self._nodes[name] = _Node(name)
             _count(node.types, ent.type, max(ent.mentions, 1))
             for alias in ent.aliases:
                 node.aliases = _count(node.aliases, alias)
@@ -155,20 +171,24 @@ class GraphBuilder:
                 node.lexicon_id = _count(node.lexicon_id, ent.lexicon_id)
             node.mentions += ent.mentions
             sent, start, end = ent.first
-            node.first[doc] = _pack(cite(sent), start, end)
-        for s, p, o, sentence in self._relations(result):
-            per_doc = self._edges.setdefault((s, p, o), {})
-            start = cite(sentence)
-            old = per_doc.get(doc, ())
-            if start not in old:
-                per_doc[doc] = old + (start,)
-        self._sentences[doc] = _Cited(cited)
+            names.append(node.name)
+            firsts.append(_pack(start, end))
+            first_sentences.append(cite(sent))
+        support = sorted({((s, p, o), cite(sentence)) for s, p, o, sentence in self._relations(result)})
+        edges = []
+        for key, _ in support:
+            key = self._keys.setdefault(key, key)  # one tuple per edge, however many documents cite it
+            self._edges[key] = self._edges.get(key, 0) + 1
+            edges.append(key)
+        self._docs[doc] = _Doc(tuple(names), firsts, first_sentences, tuple(edges),
+                               array("Q", (st for _, st in support)), _Cited(cited))
 
     def remove(self, result: DocResult) -> None:
         """Take out what `add(result)` put in (the result must be the one that was added)."""
         doc = result.doc_id
         if self.documents.pop(doc, None) is None:
             raise KeyError(doc)
+        record = self._docs.pop(doc)
         for name, ent in result.entities.items():
             node = self._nodes[name]
             _uncount(node.types, ent.type, max(ent.mentions, 1))
@@ -179,16 +199,14 @@ class GraphBuilder:
             if ent.lexicon_id:
                 node.lexicon_id = _uncount(node.lexicon_id, ent.lexicon_id)
             node.mentions -= ent.mentions
-            node.first.pop(doc, None)
             if not node.types:
                 del self._nodes[name]
-        for s, p, o, _ in self._relations(result):
-            per_doc = self._edges.get((s, p, o))
-            if per_doc is not None:
-                per_doc.pop(doc, None)
-                if not per_doc:
-                    del self._edges[(s, p, o)]
-        del self._sentences[doc]
+        for key in record.edges:
+            left = self._edges[key] - 1
+            if left:
+                self._edges[key] = left
+            else:
+                del self._edges[key], self._keys[key]
 
     @staticmethod
     def _relations(result: DocResult) -> list[tuple[str, str, str, int]]:
@@ -216,28 +234,35 @@ class GraphBuilder:
         never both hold everything (the pipeline saves its state first); otherwise it can go on."""
         G = nx.MultiDiGraph()
         G.graph["documents"] = {d: self.documents[d] for d in sorted(self.documents)}
-        texts = {d: cited.table() for d, cited in self._sentences.items()}
         ids = self.ids()
-        take = dict.pop if consume else dict.__getitem__
-        if consume:
-            self._sentences = {}
+        docs_of: dict[str, list[str]] = {name: [] for name in self._nodes}
+        node_ev: dict[str, list[dict[str, Any]]] = {name: [] for name in self._nodes}
+        edge_ev: dict[tuple[str, str, str], list[dict[str, Any]]] = {key: [] for key in self._edges}
+        cap = node_evidence if node_evidence > 0 else None
+        for d in sorted(self._docs):  # in document order, so every list comes out sorted
+            record = self._docs.pop(d) if consume else self._docs[d]
+            table = record.cited.table()
+            for name, packed, sentence in zip(record.names, record.firsts, record.first_sentences, strict=True):
+                docs_of[name].append(d)
+                evidence = node_ev[name]
+                if cap is None or len(evidence) < cap:
+                    start, end = _unpack(packed)
+                    evidence.append({"doc": d, "sentence": table[sentence][1], "start": start, "end": end})
+            for key, start in zip(record.edges, record.starts, strict=True):
+                end, text = table[start]
+                edge_ev[key].append({"doc": d, "sentence": text, "start": start, "end": end})
 
         def nodes() -> Iterator[tuple[str, dict[str, Any]]]:
             for name in sorted(self._nodes, key=ids.__getitem__):
-                node = take(self._nodes, name)
-                docs = sorted(node.first)
-                evidence = []
-                for d in docs[:node_evidence] if node_evidence > 0 else docs:
-                    sentence, start, end = _unpack(node.first[d])
-                    evidence.append({"doc": d, "sentence": texts[d][sentence][1], "start": start, "end": end})
+                node = self._nodes[name]
                 types = node.types
                 attrs: dict[str, Any] = {
                     "label": name,
                     "type": min(types, key=lambda t: (-types[t], _TYPE_RANK.get(t, 99), t)),
                     "aliases": sorted(set(node.aliases or ()) - {name}),
                     "mentions": node.mentions,
-                    "docs": docs,
-                    "evidence": evidence,
+                    "docs": docs_of.pop(name),
+                    "evidence": node_ev.pop(name),
                 }
                 if node.label_en:
                     attrs["label_en"] = _most(node.label_en)
@@ -245,19 +270,12 @@ class GraphBuilder:
 
         def edges() -> Iterator[tuple[str, str, str, dict[str, Any]]]:
             for s, p, o in sorted(self._edges, key=lambda k: (ids.get(k[0], ""), ids.get(k[2], ""), k[1])):
-                per_doc = take(self._edges, (s, p, o))
-                if s not in ids or o not in ids:
-                    continue
-                ev = []
-                for d in sorted(per_doc):
-                    table = texts[d]
-                    for start in sorted(per_doc[d]):
-                        end, text = table[start]
-                        ev.append({"doc": d, "sentence": text, "start": start, "end": end})
-                yield ids[s], ids[o], p, {"predicate": p, "weight": len(ev), "evidence": ev}
+                ev = edge_ev.pop((s, p, o))
+                if s in ids and o in ids:
+                    yield ids[s], ids[o], p, {"predicate": p, "weight": len(ev), "evidence": ev}
 
         G.add_nodes_from(nodes())
         G.add_edges_from(edges())
         if consume:
-            self.documents, self._ids = {}, {}
+            self.documents, self._nodes, self._edges, self._keys, self._ids = {}, {}, {}, {}, {}
         return G
