@@ -23,6 +23,9 @@ _HARD_TAGS = {"d", "p", "c", "u", "q", "y", "e", "o", "uj", "ul", "ud", "ug", "u
 _ORDINAL = re.compile(r"^(第[一二三四五六七八九十百千\d]*[届次]?|首届|首次)$")
 _ORDINAL_FULL = re.compile(r"^(第[一二三四五六七八九十百千\d]+[届次]|首届|首次)$")
 CJK = re.compile(r"[\u3400-\u9fff]")
+_THRESHOLDS = ("以上", "以下")
+_LEVEL = re.compile(r"^[\u3400-\u9fff]{1,3}级$")  # 县级, 省级, 地市级
+_HEADCOUNT = re.compile(r"^[\d一二三四五六七八九十百千万两]+[人名家]$")  # 百人, 二百人
 _PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街道）工会, 省（区、市）
 
 
@@ -70,7 +73,7 @@ class Chunker:
             units.append((start, tok.end, self._kind(word, prev), None))
             pos = tok.end
             i += 1
-        return self._attach_parentheticals(text, self._ordinals(text, units))
+        return self._attach_parentheticals(text, self._thresholds(text, self._ordinals(text, units)))
 
     def _ordinals(self, text: str, units: list[tuple[int, int, str, Span | None]]):
         """第|十七|次 → one ordinal unit: inside event names (中国工会第十七次全国代表大会)."""
@@ -86,6 +89,29 @@ class Chunker:
         return [
             (s, e, "soft" if k == "ordinal" and not _ORDINAL_FULL.match(text[s:e]) else k, sp) for s, e, k, sp in out
         ]
+
+    def _thresholds(self, text: str, units: list[tuple[int, int, str, Span | None]]):
+        """县级|以上|各级工会, 百人|以上|企业: a level or a head count with 以上/以下 right before a
+        noun is a modifier inside the name (县级以上各级工会), not a count and a breaker."""
+        out: list[tuple[int, int, str, Span | None]] = []
+        for k, u in enumerate(units):
+            word = text[u[0] : u[1]]
+            nxt = units[k + 1] if k + 1 < len(units) else None
+            prev = text[out[-1][0] : out[-1][1]] if out else ""
+            if (
+                word in _THRESHOLDS
+                and out
+                and out[-1][1] == u[0]
+                and out[-1][3] is None
+                and (_LEVEL.match(prev) or _HEADCOUNT.match(prev))
+                and nxt is not None
+                and nxt[0] == u[1]
+                and nxt[2] in ("word", "atom")
+            ):
+                out[-1] = (out[-1][0], u[1], "word", None)
+                continue
+            out.append(u)
+        return out
 
     def _kind(self, word: str, prev: str = "") -> str:
         if word in self.verbs:

@@ -17,7 +17,7 @@ import re
 
 import ahocorasick
 
-from .chunks import CJK, Chunker, _jieba_tags
+from .chunks import _THRESHOLDS, CJK, Chunker, _jieba_tags
 from .lists import ListRules
 from .rules import Rules
 from .spans import Analysis, Chunk, Span, Token, clean_name, unique_spans
@@ -364,8 +364,8 @@ class EntityFinder(Chunker, ListRules):
         if prev is None:
             return False
         word = text[prev[0] : prev[1]]
-        if word in self.index or word in self.rules.suffix_words:
-            return False
+        if word in self.index or word in self.rules.suffix_words or word.endswith(_THRESHOLDS):
+            return False  # 县级以上|各级工会: a threshold modifies the name after it
         if word in self.soft_breakers or word in self.verbs:
             return True
         return self.tags.get(word) in (None, "v", "vd", "d", "p", "r", "c", "u", "m", "l", "i")

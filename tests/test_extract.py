@@ -118,6 +118,15 @@ def test_counts_are_not_part_of_names(rules):
     assert not any(name.startswith("8") for name in r.entities)
 
 
+
+def test_thresholds_before_a_noun_stay_in_the_name(rules):
+    text = "县级以上各级工会应当关心职工，全国总工会开展千人以上企业建会专项行动。职工二百人以上的企业可以设立办公室。"
+    r = run(rules, text)
+    e = ents(r)
+    assert e["县级以上各级工会"] == "Union"
+    assert e["千人以上企业建会专项行动"] == "Program"
+    assert not any(name.startswith("以上") for name in e)
+
 # -- relations ----------------------------------------------------------------------------
 def test_joint_action_and_establishment(rules):
     r = run(rules, "全国总工会会同中央组织部等8部委成立推进产业工人队伍建设改革协调小组。")
