@@ -335,8 +335,13 @@ class EntityFinder(Chunker, ListRules):
                 return tail  # 宏大|产业工人队伍: a modifier on a known group
             owner = clean_name(text[main.start : tail.start])
             owner_type = self._type_of_name(owner)
-            if owner_type in self.actor_types and owner_type not in ("WorkerGroup", "Person"):
-                # 郑州圆方集团|全体职工: the body is the name; its people are named after it
+            if (
+                tail.type == "WorkerGroup"
+                and owner_type in self.actor_types
+                and owner_type not in ("WorkerGroup", "Person")
+            ):
+                # 郑州圆方集团|全体职工: the body is the name; its people are named after it (a body
+                # named after its owner is a name: 用人单位|工会委员会)
                 if owner in self.index:
                     return self.lexicon_span(main.start, tail.start, owner)
                 return Span(main.start, tail.start, owner, owner_type or "", "suffix", owner)

@@ -127,6 +127,13 @@ def test_thresholds_before_a_noun_stay_in_the_name(rules):
     assert e["千人以上企业建会专项行动"] == "Program"
     assert not any(name.startswith("以上") for name in e)
 
+
+def test_a_union_named_after_its_owner_is_the_union(rules):
+    r = run(rules, "华光机械集团工会关心职工。华光机械集团全体职工参加。")
+    e = ents(r)
+    assert e["华光机械集团工会"] == "Union"
+    assert e["华光机械集团"] == "Organization"  # a body's people are named after it: the body
+
 # -- relations ----------------------------------------------------------------------------
 def test_joint_action_and_establishment(rules):
     r = run(rules, "全国总工会会同中央组织部等8部委成立推进产业工人队伍建设改革协调小组。")
