@@ -393,6 +393,10 @@ class EntityFinder(Chunker, ListRules):
             if atom is not None and atom.type and (not lead or lead in self.strip_prefixes or atom.source != "lexicon"):
                 return atom
             sub = text[ch.start : end]
+            stripped = self._strip_prefix(clean_name(sub))
+            if stripped in self.index and stripped != clean_name(sub):
+                e = self.index[stripped]  # 同级|工会经费审查委员会|审查: the known name without 同级
+                return Span(ch.start, end, e.name, e.type, "lexicon", sub, (sub,), e.label_en, e.id)
             typ = self.suffix_type(clean_name(sub))
             if typ:
                 return Span(ch.start, end, clean_name(sub), typ, "suffix", sub)

@@ -134,6 +134,14 @@ def test_a_union_named_after_its_owner_is_the_union(rules):
     assert e["华光机械集团工会"] == "Union"
     assert e["华光机械集团"] == "Organization"  # a body's people are named after it: the body
 
+
+def test_relative_level_words_are_not_part_of_a_known_name(rules):
+    r = run(rules, "经费收支情况由同级相关部门审查。本企业职工可以参加。")
+    e = ents(r)
+    assert e["相关部门"] == "StateBody"
+    assert e["职工"] == "WorkerGroup"
+    assert not any(name.startswith(("同级", "本企业")) for name in e)
+
 # -- relations ----------------------------------------------------------------------------
 def test_joint_action_and_establishment(rules):
     r = run(rules, "全国总工会会同中央组织部等8部委成立推进产业工人队伍建设改革协调小组。")
