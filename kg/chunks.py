@@ -314,6 +314,10 @@ class Chunker:
                 typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
             else:
                 cur = [(cur[0][0], cur[0][1], "word", None)] + cur[1:]
+        for k, u in enumerate(cur):
+            if u[2] == "tverb" and 0 < k < len(cur) - 1 and self._takes_rest(text, u, cur[k + 1 :]):
+                verbs.append((u[0], u[1], text[u[0] : u[1]]))
+                return self._settle(text, cur[:k], verbs) + self._settle(text, cur[k + 1 :], verbs)
         tentative = [u for u in cur if u[2] in ("tverb", "tsoft")]
         # people and bodies are not named with a verb inside (劳动教育纳入|人才, 理由通知|工会);
         # programmes, policies, events and task groups often are (职业技能提升行动)
@@ -331,6 +335,19 @@ class Chunker:
             else:
                 pieces[-1].append(u)
         return [p for p in pieces if p]
+
+    def _takes_rest(self, text: str, verb, rest: list) -> bool:
+        """Does a trigger verb inside a run take the name after it as its object (基层工会委员会定期|
+        召开|会员大会)? Then it is the clause's verb, not part of one name (推进…协调小组 stays)."""
+        word = text[verb[0] : verb[1]]
+        if self.tags.get(word) == "vn":
+            return False  # a verbal noun sits inside names (职业道德建设评选表彰活动)
+        end = next((k for k, u in enumerate(rest) if u[2] == "conj"), len(rest))
+        if not end:
+            return False
+        takes = {t for p in self.verbs.get(word, ()) for t in self.rules.constraints.get(p, ((), ()))[1]}
+        typ = self._type_of_name(clean_name(text[rest[0][0] : rest[end - 1][1]]))
+        return typ is not None and typ in takes
 
     def _split_conjunctions(self, text: str, chunks: list[Chunk]) -> list[Chunk]:
         """Split A和B / A及B / A与B when both sides name entities of a kind (both actors, or one type)."""

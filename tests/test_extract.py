@@ -142,6 +142,14 @@ def test_relative_level_words_are_not_part_of_a_known_name(rules):
     assert e["职工"] == "WorkerGroup"
     assert not any(name.startswith(("同级", "本企业")) for name in e)
 
+
+def test_a_verb_that_takes_the_name_after_it_is_not_inside_a_name(rules):
+    r = run(rules, "一线职工定期开展岗位练兵活动。全国总工会开展职工职业道德建设评选表彰活动。")
+    e = ents(r)
+    assert e["岗位练兵活动"] == "Program"
+    assert not any(name.startswith("一线职工定期") for name in e)
+    assert e["职工职业道德建设评选表彰活动"] == "Program"  # a verbal noun (建设) stays inside
+
 # -- relations ----------------------------------------------------------------------------
 def test_joint_action_and_establishment(rules):
     r = run(rules, "全国总工会会同中央组织部等8部委成立推进产业工人队伍建设改革协调小组。")
