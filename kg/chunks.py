@@ -184,6 +184,7 @@ class Chunker:
                 list_id += 1
 
         prev_kind = "break"
+        ends = {u[1] for u in units}
         for s, e, kind, sp in units:
             word = text[s:e]
             if kind == "ordinal":
@@ -220,7 +221,7 @@ class Chunker:
                 prev_kind = "conj"
                 continue
             if kind == "break":
-                if word == "的" and cur and self._de_joins(text, cur, e):
+                if word == "的" and cur and self._de_joins(text, cur, e, ends):
                     cur.append((s, e, "word", None))
                     prev_kind = "word"
                     continue
@@ -259,13 +260,15 @@ class Chunker:
             self._guessed[word] = pairs[0].flag if len(pairs) == 1 else None
         return tag if tag is not None else self._guessed.get(word)
 
-    def _de_joins(self, text: str, cur: list, after: int) -> bool:
-        """Does this 的 sit inside a name (国有企业的工会委员会, 工会所属的企业)?"""
+    def _de_joins(self, text: str, cur: list, after: int, ends: set[int]) -> bool:
+        """Does this 的 sit inside a name (国有企业的工会委员会, 工会所属的企业)? The head must end
+        there: at a word boundary (…的工会委员会|是…) or before punctuation."""
         before = text[cur[0][0] : cur[-1][1]]
         if before.endswith(self.de_owners):
             return True
         return any(
-            text.startswith(h, after) and not CJK.match(text[after + len(h) : after + len(h) + 1] or "x")
+            text.startswith(h, after)
+            and (after + len(h) in ends or not CJK.match(text[after + len(h) : after + len(h) + 1] or "x"))
             for h in self.de_heads
         )
 

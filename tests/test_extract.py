@@ -150,6 +150,11 @@ def test_a_verb_that_takes_the_name_after_it_is_not_inside_a_name(rules):
     assert not any(name.startswith("一线职工定期") for name in e)
     assert e["职工职业道德建设评选表彰活动"] == "Program"  # a verbal noun (建设) stays inside
 
+
+def test_de_head_inside_a_name_may_be_followed_by_a_verb(rules):
+    r = run(rules, "民营企业的工会委员会是职工的代表。")
+    assert ents(r)["民营企业的工会委员会"] == "Union"
+
 # -- relations ----------------------------------------------------------------------------
 def test_joint_action_and_establishment(rules):
     r = run(rules, "全国总工会会同中央组织部等8部委成立推进产业工人队伍建设改革协调小组。")
