@@ -155,6 +155,11 @@ def test_de_head_inside_a_name_may_be_followed_by_a_verb(rules):
     r = run(rules, "民营企业的工会委员会是职工的代表。")
     assert ents(r)["民营企业的工会委员会"] == "Union"
 
+
+def test_a_bodys_officials_name_the_body(rules):
+    r = run(rules, "会议开始前，中央组织部负责人和外省职工代表观看了展览。")
+    assert ents(r)["中央组织部"] == "PartyBody"
+
 # -- relations ----------------------------------------------------------------------------
 def test_joint_action_and_establishment(rules):
     r = run(rules, "全国总工会会同中央组织部等8部委成立推进产业工人队伍建设改革协调小组。")
