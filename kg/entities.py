@@ -413,6 +413,9 @@ class EntityFinder(Chunker, ListRules):
                 return None
             if name in self.index or self.suffix_type(name) or name in self.breakers:
                 return None
+            tag = self.tags.get(name)
+            if tag is not None and not tag.startswith("nr"):
+                return None  # 副主席|任期: a dictionary word that is not a personal name
             return Span(te, ch.end, name, "Person", "person", name)
         return None
 

@@ -160,6 +160,12 @@ def test_a_bodys_officials_name_the_body(rules):
     r = run(rules, "会议开始前，中央组织部负责人和外省职工代表观看了展览。")
     assert ents(r)["中央组织部"] == "PartyBody"
 
+
+def test_a_dictionary_word_after_an_office_is_no_person(rules):
+    r = run(rules, "工会主席、副主席任期未满时，不得随意调动其工作。高级技师洪家光出席。")
+    assert "任期" not in r.entities
+    assert ents(r)["洪家光"] == "Person"
+
 # -- relations ----------------------------------------------------------------------------
 def test_joint_action_and_establishment(rules):
     r = run(rules, "全国总工会会同中央组织部等8部委成立推进产业工人队伍建设改革协调小组。")
