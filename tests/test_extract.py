@@ -166,6 +166,11 @@ def test_a_dictionary_word_after_an_office_is_no_person(rules):
     assert "任期" not in r.entities
     assert ents(r)["洪家光"] == "Person"
 
+
+def test_frequency_words_end_a_name(rules):
+    r = run(rules, "行业工会委员会每届任期五年。")
+    assert ents(r)["行业工会委员会"] == "Union"
+
 # -- relations ----------------------------------------------------------------------------
 def test_joint_action_and_establishment(rules):
     r = run(rules, "全国总工会会同中央组织部等8部委成立推进产业工人队伍建设改革协调小组。")
