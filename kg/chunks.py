@@ -325,7 +325,15 @@ class Chunker:
         # people and bodies are not named with a verb inside (劳动教育纳入|人才, 理由通知|工会);
         # programmes, policies, events and task groups often are (职业技能提升行动)
         keeps_verbs = typ is not None and typ not in ("WorkerGroup", "Union", "StateBody", "PartyBody", "Person")
-        if not tentative or (keeps_verbs and cur[-1][1] - cur[0][0] <= 24):
+        # the length limit is per coordinated item (…电视电话会议和工作经验交流会议 is two names)
+        items: list[list] = [[]]
+        for u in cur:
+            if u[2] == "conj":
+                items.append([])
+            else:
+                items[-1].append(u)
+        longest = max((it[-1][1] - it[0][0] for it in items if it), default=0)
+        if not tentative or (keeps_verbs and longest <= 24):
             return [cur]
         pieces: list[list] = [[]]
         for u in cur:

@@ -171,6 +171,13 @@ def test_frequency_words_end_a_name(rules):
     r = run(rules, "行业工会委员会每届任期五年。")
     assert ents(r)["行业工会委员会"] == "Union"
 
+
+def test_the_length_limit_on_names_with_verbs_is_per_coordinated_item(rules):
+    r = run(rules, "全国总工会召开全国推进职工职业技能提升工作视频会议和工作经验交流会议。")
+    e = ents(r)
+    assert e["全国推进职工职业技能提升工作视频会议"] == "Event"
+    assert e["工作经验交流会议"] == "Event"
+
 # -- relations ----------------------------------------------------------------------------
 def test_joint_action_and_establishment(rules):
     r = run(rules, "全国总工会会同中央组织部等8部委成立推进产业工人队伍建设改革协调小组。")
