@@ -168,6 +168,7 @@ class Chunker:
         chunks: list[Chunk] = []
         cur: list = []
         list_id = 0
+        self._after_actor: set[int] = set()  # tentative verbs right after an actor (全国工会|就业…)
 
         def flush(next_list: bool) -> None:
             nonlocal cur, list_id
@@ -201,8 +202,10 @@ class Chunker:
                     content
                     and cur[-1][2] in ("word", "atom", "tsoft", "tverb")
                     and self._nounish(text, content[-1])
-                    and not self._actor_before(text, content)
+                    and (not (after_actor := self._actor_before(text, content)) or self._tag_verb(word))
                 ):
+                    if after_actor:
+                        self._after_actor.add(s)
                     cur.append((s, e, "t" + kind, sp))
                     prev_kind = kind
                     continue
@@ -325,6 +328,8 @@ class Chunker:
         # people and bodies are not named with a verb inside (劳动教育纳入|人才, 理由通知|工会);
         # programmes, policies, events and task groups often are (职业技能提升行动)
         keeps_verbs = typ is not None and typ not in ("WorkerGroup", "Union", "StateBody", "PartyBody", "Person")
+        if typ in self.actor_types and any(u[0] in self._after_actor for u in tentative):
+            keeps_verbs = False  # 工会|适应|企业: an actor, a verb, an actor is a clause
         # the length limit is per coordinated item (…电视电话会议和工作经验交流会议 is two names)
         items: list[list] = [[]]
         for u in cur:
@@ -346,6 +351,11 @@ class Chunker:
             else:
                 pieces[-1].append(u)
         return [p for p in pieces if p]
+
+    def _tag_verb(self, word: str) -> bool:
+        """A verb only by jieba's dictionary tag (就业, 创新, 快递), not a listed soft breaker or a
+        trigger: after an actor it may still be a modifier (全国工会|就业创业服务月)."""
+        return word not in self.soft_breakers and word not in self.verbs and self.tags.get(word) == "v"
 
     def _takes_rest(self, text: str, verb, rest: list) -> bool:
         """Does a trigger verb inside a run take the name after it as its object (基层工会委员会定期|

@@ -178,6 +178,14 @@ def test_the_length_limit_on_names_with_verbs_is_per_coordinated_item(rules):
     assert e["全国推进职工职业技能提升工作视频会议"] == "Event"
     assert e["工作经验交流会议"] == "Event"
 
+
+def test_a_verb_known_only_by_its_tag_may_follow_an_actor_inside_a_name(rules):
+    r = run(rules, "全国总工会建立与地方党委沟通协调机制，实施市总工会就业援助服务月。工会适应企业发展变化。")
+    e = ents(r)
+    assert e["地方党委沟通协调机制"] == "Policy"
+    assert e["市总工会就业援助服务月"] == "Program"
+    assert not any(name.startswith("工会适应") for name in e)
+
 # -- relations ----------------------------------------------------------------------------
 def test_joint_action_and_establishment(rules):
     r = run(rules, "全国总工会会同中央组织部等8部委成立推进产业工人队伍建设改革协调小组。")
