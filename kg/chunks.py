@@ -23,6 +23,9 @@ _HARD_TAGS = {"d", "p", "c", "u", "q", "y", "e", "o", "uj", "ul", "ud", "ug", "u
 _ORDINAL = re.compile(r"^(第[一二三四五六七八九十百千\d]*[届次]?|首届|首次)$")
 _ORDINAL_FULL = re.compile(r"^(第[一二三四五六七八九十百千\d]+[届次]|首届|首次)$")
 CJK = re.compile(r"[\u3400-\u9fff]")
+_THRESHOLDS = ("以上", "以下")
+_LEVEL = re.compile(r"^[\u3400-\u9fff]{1,3}级$")  # 县级, 省级, 地市级
+_HEADCOUNT = re.compile(r"^[\d一二三四五六七八九十百千万两]+[人名家]$")  # 百人, 二百人
 _PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街道）工会, 省（区、市）
 
 
@@ -70,7 +73,7 @@ class Chunker:
             units.append((start, tok.end, self._kind(word, prev), None))
             pos = tok.end
             i += 1
-        return self._attach_parentheticals(text, self._ordinals(text, units))
+        return self._attach_parentheticals(text, self._thresholds(text, self._ordinals(text, units)))
 
     def _ordinals(self, text: str, units: list[tuple[int, int, str, Span | None]]):
         """第|十七|次 → one ordinal unit: inside event names (中国工会第十七次全国代表大会)."""
@@ -86,6 +89,29 @@ class Chunker:
         return [
             (s, e, "soft" if k == "ordinal" and not _ORDINAL_FULL.match(text[s:e]) else k, sp) for s, e, k, sp in out
         ]
+
+    def _thresholds(self, text: str, units: list[tuple[int, int, str, Span | None]]):
+        """县级|以上|各级工会, 百人|以上|企业: a level or a head count with 以上/以下 right before a
+        noun is a modifier inside the name (县级以上各级工会), not a count and a breaker."""
+        out: list[tuple[int, int, str, Span | None]] = []
+        for k, u in enumerate(units):
+            word = text[u[0] : u[1]]
+            nxt = units[k + 1] if k + 1 < len(units) else None
+            prev = text[out[-1][0] : out[-1][1]] if out else ""
+            if (
+                word in _THRESHOLDS
+                and out
+                and out[-1][1] == u[0]
+                and out[-1][3] is None
+                and (_LEVEL.match(prev) or _HEADCOUNT.match(prev))
+                and nxt is not None
+                and nxt[0] == u[1]
+                and nxt[2] in ("word", "atom")
+            ):
+                out[-1] = (out[-1][0], u[1], "word", None)
+                continue
+            out.append(u)
+        return out
 
     def _kind(self, word: str, prev: str = "") -> str:
         if word in self.verbs:
@@ -142,6 +168,7 @@ class Chunker:
         chunks: list[Chunk] = []
         cur: list = []
         list_id = 0
+        self._after_actor: set[int] = set()  # tentative verbs right after an actor (全国工会|就业…)
 
         def flush(next_list: bool) -> None:
             nonlocal cur, list_id
@@ -158,6 +185,7 @@ class Chunker:
                 list_id += 1
 
         prev_kind = "break"
+        ends = {u[1] for u in units}
         for s, e, kind, sp in units:
             word = text[s:e]
             if kind == "ordinal":
@@ -174,8 +202,10 @@ class Chunker:
                     content
                     and cur[-1][2] in ("word", "atom", "tsoft", "tverb")
                     and self._nounish(text, content[-1])
-                    and not self._actor_before(text, content)
+                    and (not (after_actor := self._actor_before(text, content)) or self._tag_verb(word))
                 ):
+                    if after_actor:
+                        self._after_actor.add(s)
                     cur.append((s, e, "t" + kind, sp))
                     prev_kind = kind
                     continue
@@ -194,7 +224,7 @@ class Chunker:
                 prev_kind = "conj"
                 continue
             if kind == "break":
-                if word == "的" and cur and self._de_joins(text, cur, e):
+                if word == "的" and cur and self._de_joins(text, cur, e, ends):
                     cur.append((s, e, "word", None))
                     prev_kind = "word"
                     continue
@@ -233,13 +263,15 @@ class Chunker:
             self._guessed[word] = pairs[0].flag if len(pairs) == 1 else None
         return tag if tag is not None else self._guessed.get(word)
 
-    def _de_joins(self, text: str, cur: list, after: int) -> bool:
-        """Does this 的 sit inside a name (国有企业的工会委员会, 工会所属的企业)?"""
+    def _de_joins(self, text: str, cur: list, after: int, ends: set[int]) -> bool:
+        """Does this 的 sit inside a name (国有企业的工会委员会, 工会所属的企业)? The head must end
+        there: at a word boundary (…的工会委员会|是…) or before punctuation."""
         before = text[cur[0][0] : cur[-1][1]]
         if before.endswith(self.de_owners):
             return True
         return any(
-            text.startswith(h, after) and not CJK.match(text[after + len(h) : after + len(h) + 1] or "x")
+            text.startswith(h, after)
+            and (after + len(h) in ends or not CJK.match(text[after + len(h) : after + len(h) + 1] or "x"))
             for h in self.de_heads
         )
 
@@ -288,11 +320,25 @@ class Chunker:
                 typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
             else:
                 cur = [(cur[0][0], cur[0][1], "word", None)] + cur[1:]
+        for k, u in enumerate(cur):
+            if u[2] == "tverb" and 0 < k < len(cur) - 1 and self._takes_rest(text, u, cur[k + 1 :]):
+                verbs.append((u[0], u[1], text[u[0] : u[1]]))
+                return self._settle(text, cur[:k], verbs) + self._settle(text, cur[k + 1 :], verbs)
         tentative = [u for u in cur if u[2] in ("tverb", "tsoft")]
         # people and bodies are not named with a verb inside (劳动教育纳入|人才, 理由通知|工会);
         # programmes, policies, events and task groups often are (职业技能提升行动)
         keeps_verbs = typ is not None and typ not in ("WorkerGroup", "Union", "StateBody", "PartyBody", "Person")
-        if not tentative or (keeps_verbs and cur[-1][1] - cur[0][0] <= 24):
+        if typ in self.actor_types and any(u[0] in self._after_actor for u in tentative):
+            keeps_verbs = False  # 工会|适应|企业: an actor, a verb, an actor is a clause
+        # the length limit is per coordinated item (…电视电话会议和工作经验交流会议 is two names)
+        items: list[list] = [[]]
+        for u in cur:
+            if u[2] == "conj":
+                items.append([])
+            else:
+                items[-1].append(u)
+        longest = max((it[-1][1] - it[0][0] for it in items if it), default=0)
+        if not tentative or (keeps_verbs and longest <= 24):
             return [cur]
         pieces: list[list] = [[]]
         for u in cur:
@@ -305,6 +351,24 @@ class Chunker:
             else:
                 pieces[-1].append(u)
         return [p for p in pieces if p]
+
+    def _tag_verb(self, word: str) -> bool:
+        """A verb only by jieba's dictionary tag (就业, 创新, 快递), not a listed soft breaker or a
+        trigger: after an actor it may still be a modifier (全国工会|就业创业服务月)."""
+        return word not in self.soft_breakers and word not in self.verbs and self.tags.get(word) == "v"
+
+    def _takes_rest(self, text: str, verb, rest: list) -> bool:
+        """Does a trigger verb inside a run take the name after it as its object (基层工会委员会定期|
+        召开|会员大会)? Then it is the clause's verb, not part of one name (推进…协调小组 stays)."""
+        word = text[verb[0] : verb[1]]
+        if self.tags.get(word) == "vn":
+            return False  # a verbal noun sits inside names (职业道德建设评选表彰活动)
+        end = next((k for k, u in enumerate(rest) if u[2] == "conj"), len(rest))
+        if not end:
+            return False
+        takes = {t for p in self.verbs.get(word, ()) for t in self.rules.constraints.get(p, ((), ()))[1]}
+        typ = self._type_of_name(clean_name(text[rest[0][0] : rest[end - 1][1]]))
+        return typ is not None and typ in takes
 
     def _split_conjunctions(self, text: str, chunks: list[Chunk]) -> list[Chunk]:
         """Split A和B / A及B / A与B when both sides name entities of a kind (both actors, or one type)."""

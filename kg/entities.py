@@ -17,7 +17,7 @@ import re
 
 import ahocorasick
 
-from .chunks import CJK, Chunker, _jieba_tags
+from .chunks import _THRESHOLDS, CJK, Chunker, _jieba_tags
 from .lists import ListRules
 from .rules import Rules
 from .spans import Analysis, Chunk, Span, Token, clean_name, unique_spans
@@ -335,8 +335,13 @@ class EntityFinder(Chunker, ListRules):
                 return tail  # 宏大|产业工人队伍: a modifier on a known group
             owner = clean_name(text[main.start : tail.start])
             owner_type = self._type_of_name(owner)
-            if owner_type in self.actor_types and owner_type not in ("WorkerGroup", "Person"):
-                # 郑州圆方集团|全体职工: the body is the name; its people are named after it
+            if (
+                tail.type == "WorkerGroup"
+                and owner_type in self.actor_types
+                and owner_type not in ("WorkerGroup", "Person")
+            ):
+                # 郑州圆方集团|全体职工: the body is the name; its people are named after it (a body
+                # named after its owner is a name: 用人单位|工会委员会)
                 if owner in self.index:
                     return self.lexicon_span(main.start, tail.start, owner)
                 return Span(main.start, tail.start, owner, owner_type or "", "suffix", owner)
@@ -364,8 +369,8 @@ class EntityFinder(Chunker, ListRules):
         if prev is None:
             return False
         word = text[prev[0] : prev[1]]
-        if word in self.index or word in self.rules.suffix_words:
-            return False
+        if word in self.index or word in self.rules.suffix_words or word.endswith(_THRESHOLDS):
+            return False  # 县级以上|各级工会: a threshold modifies the name after it
         if word in self.soft_breakers or word in self.verbs:
             return True
         return self.tags.get(word) in (None, "v", "vd", "d", "p", "r", "c", "u", "m", "l", "i")
@@ -388,6 +393,10 @@ class EntityFinder(Chunker, ListRules):
             if atom is not None and atom.type and (not lead or lead in self.strip_prefixes or atom.source != "lexicon"):
                 return atom
             sub = text[ch.start : end]
+            stripped = self._strip_prefix(clean_name(sub))
+            if stripped in self.index and stripped != clean_name(sub):
+                e = self.index[stripped]  # 同级|工会经费审查委员会|审查: the known name without 同级
+                return Span(ch.start, end, e.name, e.type, "lexicon", sub, (sub,), e.label_en, e.id)
             typ = self.suffix_type(clean_name(sub))
             if typ:
                 return Span(ch.start, end, clean_name(sub), typ, "suffix", sub)
@@ -404,6 +413,9 @@ class EntityFinder(Chunker, ListRules):
                 return None
             if name in self.index or self.suffix_type(name) or name in self.breakers:
                 return None
+            tag = self.tags.get(name)
+            if tag is not None and not tag.startswith("nr"):
+                return None  # 副主席|任期: a dictionary word that is not a personal name
             return Span(te, ch.end, name, "Person", "person", name)
         return None
 

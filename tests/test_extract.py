@@ -118,6 +118,74 @@ def test_counts_are_not_part_of_names(rules):
     assert not any(name.startswith("8") for name in r.entities)
 
 
+
+def test_thresholds_before_a_noun_stay_in_the_name(rules):
+    text = "县级以上各级工会应当关心职工，全国总工会开展千人以上企业建会专项行动。职工二百人以上的企业可以设立办公室。"
+    r = run(rules, text)
+    e = ents(r)
+    assert e["县级以上各级工会"] == "Union"
+    assert e["千人以上企业建会专项行动"] == "Program"
+    assert not any(name.startswith("以上") for name in e)
+
+
+def test_a_union_named_after_its_owner_is_the_union(rules):
+    r = run(rules, "华光机械集团工会关心职工。华光机械集团全体职工参加。")
+    e = ents(r)
+    assert e["华光机械集团工会"] == "Union"
+    assert e["华光机械集团"] == "Organization"  # a body's people are named after it: the body
+
+
+def test_relative_level_words_are_not_part_of_a_known_name(rules):
+    r = run(rules, "经费收支情况由同级相关部门审查。本企业职工可以参加。")
+    e = ents(r)
+    assert e["相关部门"] == "StateBody"
+    assert e["职工"] == "WorkerGroup"
+    assert not any(name.startswith(("同级", "本企业")) for name in e)
+
+
+def test_a_verb_that_takes_the_name_after_it_is_not_inside_a_name(rules):
+    r = run(rules, "一线职工定期开展岗位练兵活动。全国总工会开展职工职业道德建设评选表彰活动。")
+    e = ents(r)
+    assert e["岗位练兵活动"] == "Program"
+    assert not any(name.startswith("一线职工定期") for name in e)
+    assert e["职工职业道德建设评选表彰活动"] == "Program"  # a verbal noun (建设) stays inside
+
+
+def test_de_head_inside_a_name_may_be_followed_by_a_verb(rules):
+    r = run(rules, "民营企业的工会委员会是职工的代表。")
+    assert ents(r)["民营企业的工会委员会"] == "Union"
+
+
+def test_a_bodys_officials_name_the_body(rules):
+    r = run(rules, "会议开始前，中央组织部负责人和外省职工代表观看了展览。")
+    assert ents(r)["中央组织部"] == "PartyBody"
+
+
+def test_a_dictionary_word_after_an_office_is_no_person(rules):
+    r = run(rules, "工会主席、副主席任期未满时，不得随意调动其工作。高级技师洪家光出席。")
+    assert "任期" not in r.entities
+    assert ents(r)["洪家光"] == "Person"
+
+
+def test_frequency_words_end_a_name(rules):
+    r = run(rules, "行业工会委员会每届任期五年。")
+    assert ents(r)["行业工会委员会"] == "Union"
+
+
+def test_the_length_limit_on_names_with_verbs_is_per_coordinated_item(rules):
+    r = run(rules, "全国总工会召开全国推进职工职业技能提升工作视频会议和工作经验交流会议。")
+    e = ents(r)
+    assert e["全国推进职工职业技能提升工作视频会议"] == "Event"
+    assert e["工作经验交流会议"] == "Event"
+
+
+def test_a_verb_known_only_by_its_tag_may_follow_an_actor_inside_a_name(rules):
+    r = run(rules, "全国总工会建立与地方党委沟通协调机制，实施市总工会就业援助服务月。工会适应企业发展变化。")
+    e = ents(r)
+    assert e["地方党委沟通协调机制"] == "Policy"
+    assert e["市总工会就业援助服务月"] == "Program"
+    assert not any(name.startswith("工会适应") for name in e)
+
 # -- relations ----------------------------------------------------------------------------
 def test_joint_action_and_establishment(rules):
     r = run(rules, "全国总工会会同中央组织部等8部委成立推进产业工人队伍建设改革协调小组。")
