@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from .segment import get_segmenter
 from .spans import Chunk, Span, Token, clean_name
 
 _NUMERAL = re.compile(r"^[\d.,０-９一二三四五六七八九十百千万亿两多余几]+[个家项批次名位类种届条万亿余多人户]?$")
@@ -227,10 +228,8 @@ class Chunker:
         """jieba's part of speech for a word: its dictionary tag, else jieba's HMM guess."""
         tag = self.tags.get(word)
         if tag is None and word and word not in self._guessed:
-            import jieba.posseg
-
-            pairs = list(jieba.posseg.cut(word, HMM=True))
-            self._guessed[word] = pairs[0].flag if len(pairs) == 1 else None
+            # the segmenter's tokenizer, seen as jieba's global dictionary: one dictionary per process
+            self._guessed[word] = get_segmenter(self.rules).guess_tag(word)
         return tag if tag is not None else self._guessed.get(word)
 
     def _de_joins(self, text: str, cur: list, after: int) -> bool:

@@ -4,16 +4,34 @@ Every lexicon name, alias, pattern suffix and trigger word is added to jieba's d
 that names are not split and chunk boundaries fall where the rules expect. Each Segmenter has
 its own `jieba.Tokenizer`, handed to spaCy's tokenizer, so two rule sets in one process do not
 leak words into each other; it is built once per process and rules version (`get_segmenter`).
+
+`Segmenter.nlp` is the documented entry point (`nlp.make_doc(text)` gives the same tokens), but
+the extractor only needs token offsets, so `tokens` runs the configured jieba tokenizer's own
+algorithm (dictionary DAG, best route, HMM for unknown runs) with the offsets kept as it goes:
+no word list, no re-alignment, no spaCy Doc. It is the same computation step for step, so the
+tokens are the same (tests/test_segment_speed.py compares the two).
+
+The same Tokenizer also answers part-of-speech guesses (`guess_tag`) as if it were jieba's
+global, unextended dictionary: the words we added are hidden behind an overlay of their
+original frequencies, so a worker process loads jieba's dictionary once, not twice.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterator
+from math import log
+from typing import Any
 
 from .rules import Rules
 
 # High enough that a lexicon word beats jieba's own splits of the same characters.
 _USER_FREQ = 200000
+# jieba's block pattern (jieba.re_han_default): runs it segments; everything else is one
+# token per non-space character.
+_RE_HAN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")
+_ABSENT = object()  # an overlay value: the word was not in the base dictionary
 
 
 class Segmenter:
@@ -26,16 +44,152 @@ class Segmenter:
         jieba.setLogLevel(logging.WARNING)
         self.jieba = jieba.Tokenizer()
         self.jieba.initialize()
+        freq = self.jieba.FREQ
+        # what the words we add (and their prefixes) were before: for `guess_tag`
+        self._base_total = self.jieba.total
+        self._base: dict[str, Any] = {}
         for word in sorted(rules.dictionary_words):
             if len(word) > 1 and " " not in word:
+                for i in range(1, len(word) + 1):
+                    if word[:i] not in self._base:
+                        self._base[word[:i]] = freq.get(word[:i], _ABSENT)
                 self.jieba.add_word(word, freq=_USER_FREQ)
         self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
         self.nlp.tokenizer.jieba_seg = self.jieba  # this rule set's dictionary, not the global one
+        self._logtotal = log(self.jieba.total)
+        self._pos: Any = None  # the part-of-speech tokenizer over the base view, made on first use
 
     def tokens(self, text: str) -> list[tuple[int, int]]:
-        """Token spans of `text` (whitespace tokens dropped)."""
-        doc = self.nlp.make_doc(text)
-        return [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
+        """Token spans of `text` (whitespace tokens dropped), as `nlp.make_doc(text)` gives them."""
+        out: list[tuple[int, int]] = []
+        pos = 0
+        for blk in _RE_HAN.split(text):
+            if not blk:
+                continue
+            if _RE_HAN.match(blk):
+                for n in self._cut_block(blk):
+                    out.append((pos, pos + n))
+                    pos += n
+            else:
+                out += [(pos + i, pos + i + 1) for i, ch in enumerate(blk) if not ch.isspace()]
+                pos += len(blk)
+        return out
+
+    def _cut_block(self, blk: str) -> Iterator[int]:
+        """Word lengths of one block: jieba.Tokenizer's `__cut_DAG` (accurate mode, HMM on)."""
+        from jieba import finalseg
+
+        freq = self.jieba.FREQ
+        nxt = self._route(blk)
+        x, buf, n = 0, 0, len(blk)  # buf: length of the run of single characters before x
+        while x < n:
+            y = nxt[x] + 1
+            if y - x == 1:
+                buf += 1
+            else:
+                if buf:
+                    yield from self._unknown(blk[x - buf : x], freq, finalseg)
+                    buf = 0
+                yield y - x
+            x = y
+        if buf:
+            yield from self._unknown(blk[n - buf :], freq, finalseg)
+
+    @staticmethod
+    def _unknown(run: str, freq: dict[str, int], finalseg: Any) -> Iterator[int]:
+        """A run of single characters: jieba's HMM words unless the run is a known word."""
+        if len(run) == 1:
+            yield 1
+        elif not freq.get(run):
+            for w in finalseg.cut(run):
+                yield len(w)
+        else:
+            yield from [1] * len(run)
+
+    def _route(self, blk: str) -> list[int]:
+        """For each position, where the best word from there ends (jieba's get_DAG + calc in one
+        backward pass; same floating-point sums in the same order, ties to the longer word)."""
+        freq = self.jieba.FREQ
+        logtotal = self._logtotal
+        n = len(blk)
+        score = [0.0] * (n + 1)
+        nxt = list(range(n))
+        for k in range(n - 1, -1, -1):
+            best: float | None = None
+            i = k
+            frag = blk[k]
+            while i < n and frag in freq:
+                f = freq[frag]
+                if f:
+                    v = log(f) - logtotal + score[i + 1]
+                    if best is None or v >= best:
+                        best = v
+                        nxt[k] = i
+                i += 1
+                frag = blk[k : i + 1]
+            score[k] = -logtotal + score[k + 1] if best is None else best
+        return nxt
+
+    def guess_tag(self, word: str) -> str | None:
+        """jieba.posseg's tag for `word` when it cuts it as one word, else None — computed as
+        `jieba.posseg.cut(word)` on jieba's global dictionary would, without loading it."""
+        if self._pos is None:
+            import jieba.posseg
+
+            pos = object.__new__(jieba.posseg.POSTokenizer)
+            pos.tokenizer = _BaseView(self)
+            pos.word_tag_tab = jieba.posseg.dt.word_tag_tab  # read from dict.txt at import, no FREQ
+            self._pos = pos
+        pairs = list(self._pos.cut(word, HMM=True))
+        return pairs[0].flag if len(pairs) == 1 else None
+
+
+class _BaseFreq:
+    """The segmenter's FREQ as it was before our words were added (read-only view)."""
+
+    def __init__(self, freq: dict[str, int], base: dict[str, Any]) -> None:
+        self.freq = freq
+        self.base = base
+
+    def __contains__(self, word: str) -> bool:
+        v = self.base.get(word, None)
+        return word in self.freq if v is None else v is not _ABSENT
+
+    def __getitem__(self, word: str) -> int:
+        v = self.base.get(word, None)
+        if v is None:
+            return self.freq[word]
+        if v is _ABSENT:
+            raise KeyError(word)
+        return v
+
+    def get(self, word: str, default: Any = None) -> Any:
+        v = self.base.get(word, None)
+        if v is None:
+            return self.freq.get(word, default)
+        return default if v is _ABSENT else v
+
+
+class _BaseView:
+    """Enough of a jieba.Tokenizer for jieba.posseg.POSTokenizer: the base dictionary's view."""
+
+    def __init__(self, seg: Segmenter) -> None:
+        import jieba
+
+        self.FREQ = _BaseFreq(seg.jieba.FREQ, seg._base)
+        self.total = seg._base_total
+        self.initialized = True
+        self.user_word_tag_tab: dict[str, str] = {}
+        self._tokenizer = jieba.Tokenizer
+
+    def check_initialized(self) -> None:
+        pass
+
+    def get_DAG(self, sentence: str) -> dict[int, list[int]]:  # noqa: N802 (jieba's name)
+        return self._tokenizer.get_DAG(self, sentence)  # type: ignore[arg-type]
+
+    def calc(self, sentence: str, dag: dict[int, list[int]], route: dict[int, tuple[float, int]]) -> None:
+        self._tokenizer.calc(self, sentence, dag, route)  # type: ignore[arg-type]
 
 
 def get_segmenter(rules: Rules) -> Segmenter:
