@@ -54,8 +54,12 @@ class Segmenter:
                     if word[:i] not in self._base:
                         self._base[word[:i]] = freq.get(word[:i], _ABSENT)
                 self.jieba.add_word(word, freq=_USER_FREQ)
-        self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-        self.nlp.tokenizer.jieba_seg = self.jieba  # this rule set's dictionary, not the global one
+        # Made with the "char" segmenter, then switched to jieba with this rule set's dictionary:
+        # asking spaCy for "jieba" makes it warm up jieba's global dictionary (spacy.lang.zh's
+        # try_jieba_import), a second ~100 MB copy this process never uses.
+        self.nlp = spacy.blank("zh")
+        self.nlp.tokenizer.segmenter = "jieba"
+        self.nlp.tokenizer.jieba_seg = self.jieba
         self._logtotal = log(self.jieba.total)
         self._pos: Any = None  # the part-of-speech tokenizer over the base view, made on first use
 
