@@ -24,6 +24,7 @@ _HARD_TAGS = {"d", "p", "c", "u", "q", "y", "e", "o", "uj", "ul", "ud", "ug", "u
 _ORDINAL = re.compile(r"^(第[一二三四五六七八九十百千\d]*[届次]?|首届|首次)$")
 _ORDINAL_FULL = re.compile(r"^(第[一二三四五六七八九十百千\d]+[届次]|首届|首次)$")
 CJK = re.compile(r"[\u3400-\u9fff]")
+_MAX_CACHED = 500_000  # per-word caches stop growing here (a worker's memory stays bounded)
 _PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街道）工会, 省（区、市）
 
 
@@ -89,12 +90,23 @@ class Chunker:
         ]
 
     def _kind(self, word: str, prev: str = "") -> str:
+        kind = self._kinds.get(word)
+        if kind is None:
+            kind = self._word_kind(word)
+            if len(self._kinds) < _MAX_CACHED:
+                self._kinds[word] = kind
+        if kind in ("verb", "soft"):
+            return kind
+        if prev and len(word) == 1 and word in _CLASSIFIERS and _NUMERAL.match(prev):
+            return "break"  # 3|个
+        return kind
+
+    def _word_kind(self, word: str) -> str:
+        """The kind of a word whatever precedes it (cached per word string by `_kind`)."""
         if word in self.verbs:
             return "verb"
         if word in self.soft_breakers:
             return "soft"
-        if prev and _NUMERAL.match(prev) and len(word) == 1 and word in _CLASSIFIERS:
-            return "break"
         if word in ("和", "与", "及", "、", "以及"):
             return "conj"
         if word.startswith(self.breaker_prefixes) and word not in self.index:

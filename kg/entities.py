@@ -57,6 +57,7 @@ class EntityFinder(Chunker, ListRules):
         self.breaker_prefixes = tuple(rules.patterns.get("breaker_prefixes") or ())
         self.tags = _jieba_tags()
         self._guessed: dict[str, str | None] = {}
+        self._kinds: dict[str, str] = {}  # word -> unit kind, for `_kind`
         self.generic_tails = tuple(rules.words("generic_tails"))
         self.not_heads = rules.words("not_heads")
         self.strip_prefixes = sorted(rules.words("strip_prefixes"), key=len, reverse=True)
@@ -107,14 +108,17 @@ class EntityFinder(Chunker, ListRules):
             return []
         out = []
         for end_idx, form in self.automaton.iter(text):
-            start = end_idx - len(form) + 1
-            end = end_idx + 1
-            aligned = (start in bounds) + (end in bounds)
-            if not nested and aligned < (2 if len(form) <= 3 else 1):
-                continue
-            out.append((start, end, form))
+            match = (end_idx - len(form) + 1, end_idx + 1, form)
+            if nested or self._aligned(match, bounds):
+                out.append(match)
         out.sort(key=lambda m: (m[0], -(m[1] - m[0])))
         return out
+
+    @staticmethod
+    def _aligned(match: tuple[int, int, str], bounds: set[int]) -> bool:
+        """Short forms (<= 3 characters) on token boundaries at both ends, longer ones at one."""
+        aligned = (match[0] in bounds) + (match[1] in bounds)
+        return aligned >= (2 if len(match[2]) <= 3 else 1)
 
     # -- stage 2: atomic spans ----------------------------------------------------------
     def atomic_spans(self, text: str, lex: list[tuple[int, int, str]]) -> list[Span]:
@@ -209,8 +213,8 @@ class EntityFinder(Chunker, ListRules):
     def analyse(self, text: str, offset: int, tokens: list[Token]) -> Analysis:
         """Cut one sentence into chunks and find their entities (offsets made absolute)."""
         bounds = {t.start for t in tokens} | {t.end for t in tokens}
-        atomic = self.atomic_spans(text, self.lexicon_matches(text, bounds))
         lex = self.lexicon_matches(text, bounds, nested=True)
+        atomic = self.atomic_spans(text, [m for m in lex if self._aligned(m, bounds)])
         units = self._units(text, tokens, atomic)
         verbs: list[tuple[int, int, str]] = []
         self._softs: list[int] = []
@@ -281,7 +285,8 @@ class EntityFinder(Chunker, ListRules):
         ch.main = main
         covered = {(a.start, a.end) for a in atoms} | {a.name for a in atoms}
         nested = []
-        inside = [(s, e) for s, e, _ in lex if ch.start <= s and e <= ch.end]
+        lex = [m for m in lex if ch.start <= m[0] and m[1] <= ch.end]  # only this chunk's matches are used
+        inside = [(s, e) for s, e, _ in lex]
         # 工人 inside 产业工人: only the larger name (names inside a matched name still count)
         lex = [
             m
@@ -289,7 +294,7 @@ class EntityFinder(Chunker, ListRules):
             if not any(a <= m[0] and m[1] <= b and (a, b) != (m[0], m[1]) and (a, b) not in covered for a, b in inside)
         ]
         for s, e, f in lex:
-            if ch.start <= s and e <= ch.end and (s, e) not in covered and self.index[f].name not in covered:
+            if (s, e) not in covered and self.index[f].name not in covered:
                 nested.append(self.lexicon_span(s, e, f))
                 covered |= {(s, e), self.index[f].name}
         ch.spans = unique_spans(([main] if main else []) + atoms + nested)

@@ -83,6 +83,9 @@ class RelationFinder:
         self.actor_types = rules.actor_types
         self.speaker_words = tuple(rules.words("speaker_pronouns"))
         self.leading_offices = rules.words("leading_offices")
+        # each template with the literal words any match must contain: most clauses contain none
+        # of them, and a regex that opens with a lazy slot ({A}是{B}…) costs O(n²) to rule out
+        self.checked_templates = [(t, _required_literals(t.pattern)) for t in self.templates]
         index = rules.surface_index
         self.word_entities = {w: index[n] for w, n in (rules.patterns.get("token_aliases") or {}).items() if n in index}
 
@@ -171,7 +174,9 @@ class RelationFinder:
     def _templates(self, text, cs, ce, chunks, agents, si, pending_leaders, pending_approvers) -> list[Found]:
         out: list[Found] = []
         clause = text[cs:ce]
-        for t in self.templates:
+        for t, required in self.checked_templates:
+            if not all(w in clause for w in required):
+                continue
             for m in t.regex.finditer(clause):
                 slots = {
                     name: self._slot(chunks, cs + m.start(name), cs + m.end(name), m.end(name) < m.end())
@@ -273,6 +278,16 @@ class RelationFinder:
             for a, b in zip(actors, actors[1:], strict=False)
             if sp.surface[a.end - sp.start : b.start - sp.start] in ("与", "同") and self.fits(a, "collaboratesWith", b)
         ]
+
+
+_GROUP = re.compile(r"\{[AB]\}|\([^()]*\)\??|.\?")  # slots, groups, optional characters
+_REGEX_SYNTAX = set(".^$*+?{}[]\\|()")
+
+
+def _required_literals(pattern: str) -> tuple[str, ...]:
+    """Plain literal runs of a template pattern that every match contains (会同{A} -> 会同;
+    {A}（以下(?:统)?称{B}） -> （以下, 称, ）); runs with any regex syntax are left out."""
+    return tuple(w for w in _GROUP.split(pattern) if w and not _REGEX_SYNTAX & set(w))
 
 
 def _coerce(types: frozenset[str]) -> str:
