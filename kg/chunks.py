@@ -24,6 +24,7 @@ _HARD_TAGS = {"d", "p", "c", "u", "q", "y", "e", "o", "uj", "ul", "ud", "ug", "u
 _ORDINAL = re.compile(r"^(第[一二三四五六七八九十百千\d]*[届次]?|首届|首次)$")
 _ORDINAL_FULL = re.compile(r"^(第[一二三四五六七八九十百千\d]+[届次]|首届|首次)$")
 CJK = re.compile(r"[\u3400-\u9fff]")
+_CONJ = re.compile(r"以及|和|与|及")
 _MAX_CACHED = 500_000  # per-word caches stop growing here (a worker's memory stays bounded)
 _PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街道）工会, 省（区、市）
 
@@ -322,7 +323,10 @@ class Chunker:
         out: list[Chunk] = []
         for ch in chunks:
             parts = [ch]
-            for m in reversed(list(re.finditer(r"以及|和|与|及", ch.text))):
+            if "和" not in ch.text and "与" not in ch.text and "及" not in ch.text:
+                out.append(ch)
+                continue
+            for m in reversed(list(_CONJ.finditer(ch.text))):
                 left_t, right_t = ch.text[: m.start()], ch.text[m.end() :]
                 at = ch.start + m.start()
                 if not left_t or not right_t or any(a.start <= at < a.end for a in ch.spans):

@@ -27,6 +27,8 @@ _MAX_NAME = 40
 _ABOUT = re.compile(
     r"关于[^。；！？\n]{2,90}?的(重要论述|重要讲话|重要指示批示|重要指示|若干意见|指导意见|实施意见|意见|决定|通知|规定|办法)"
 )
+_TITLE = re.compile(r"《([^《》]{1,80})》")
+_QUOTED = re.compile(r"“([^“”]{1,60})”")
 _ABOUT_CONCEPT = {"重要论述", "重要讲话", "重要指示批示", "重要指示"}
 _PROGRAM_TAILS = (
     "等系列宣传教育活动",
@@ -124,7 +126,8 @@ class EntityFinder(Chunker, ListRules):
     def atomic_spans(self, text: str, lex: list[tuple[int, int, str]]) -> list[Span]:
         """《…》 titles, “…” names (with a following head), 关于…的…, and lexicon names."""
         spans: list[Span] = []
-        for m in re.finditer(r"《([^《》]{1,80})》", text):
+        # each pattern is tried only when its opening mark or word is in the sentence at all
+        for m in _TITLE.finditer(text) if "《" in text else ():
             name = clean_name(m.group(1))
             typ = "Policy"
             if name in self.index:
@@ -147,17 +150,17 @@ class EntityFinder(Chunker, ListRules):
             title.issuers = self._issuers(m.group(1), m.start(1))
             spans.append(title)
         for ref in self.self_refs:
-            for m in re.finditer(re.escape(ref), text):
+            for m in re.finditer(re.escape(ref), text) if ref in text else ():
                 spans.append(Span(m.start(), m.end(), ref, "Policy", "self", ref))
         for rx, typ in self.name_patterns:
             for m in rx.finditer(text):
                 name = clean_name(m.group("name"))
                 spans.append(Span(m.start(), m.end(), name, typ, "pattern", m.group(), (m.group(),)))
-        for m in _ABOUT.finditer(text):
+        for m in _ABOUT.finditer(text) if "关于" in text else ():
             head = m.group(1)
             typ = "Concept" if head in _ABOUT_CONCEPT else "Policy"
             spans.append(Span(m.start(), m.end(), clean_name(m.group()), typ, "about", m.group(), (m.group(),)))
-        for m in re.finditer(r"“([^“”]{1,60})”", text):
+        for m in _QUOTED.finditer(text) if "“" in text else ():
             inner = clean_name(m.group(1))
             if not inner or "，" in m.group(1) or "。" in m.group(1):
                 continue

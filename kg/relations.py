@@ -85,7 +85,8 @@ class RelationFinder:
         self.leading_offices = rules.words("leading_offices")
         # each template with the literal words any match must contain: most clauses contain none
         # of them, and a regex that opens with a lazy slot ({A}是{B}…) costs O(n²) to rule out
-        self.checked_templates = [(t, _required_literals(t.pattern)) for t in self.templates]
+        self.checked_templates = [(t, frozenset(_required_literals(t.pattern))) for t in self.templates]
+        self.literals = sorted({w for _, req in self.checked_templates for w in req})
         index = rules.surface_index
         self.word_entities = {w: index[n] for w, n in (rules.patterns.get("token_aliases") or {}).items() if n in index}
 
@@ -174,8 +175,9 @@ class RelationFinder:
     def _templates(self, text, cs, ce, chunks, agents, si, pending_leaders, pending_approvers) -> list[Found]:
         out: list[Found] = []
         clause = text[cs:ce]
+        present = {w for w in self.literals if w in clause}
         for t, required in self.checked_templates:
-            if not all(w in clause for w in required):
+            if not required <= present:
                 continue
             for m in t.regex.finditer(clause):
                 slots = {

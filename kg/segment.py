@@ -113,25 +113,24 @@ class Segmenter:
     def _route(self, blk: str) -> list[int]:
         """For each position, where the best word from there ends (jieba's get_DAG + calc in one
         backward pass; same floating-point sums in the same order, ties to the longer word)."""
-        freq = self.jieba.FREQ
+        get = self.jieba.FREQ.get
         logtotal = self._logtotal
         n = len(blk)
         score = [0.0] * (n + 1)
         nxt = list(range(n))
         for k in range(n - 1, -1, -1):
             best: float | None = None
+            f = get(blk[k])
             i = k
-            frag = blk[k]
-            while i < n and frag in freq:
-                f = freq[frag]
+            while f is not None:  # blk[k:i+1] is a dictionary word (f > 0) or a prefix of one (f == 0)
                 if f:
                     v = log(f) - logtotal + score[i + 1]
                     if best is None or v >= best:
                         best = v
                         nxt[k] = i
                 i += 1
-                frag = blk[k : i + 1]
-            score[k] = -logtotal + score[k + 1] if best is None else best
+                f = get(blk[k : i + 1]) if i < n else None
+            score[k] = -logtotal + score[k + 1] if best is None else best  # no word: one character
         return nxt
 
     def guess_tag(self, word: str) -> str | None:
