@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from math import log
 from typing import Any
 
@@ -139,12 +140,90 @@ class Segmenter:
         if self._pos is None:
             import jieba.posseg
 
-            pos = object.__new__(jieba.posseg.POSTokenizer)
+            pos = object.__new__(_guess_tokenizer_class())
             pos.tokenizer = _BaseView(self)
             pos.word_tag_tab = jieba.posseg.dt.word_tag_tab  # read from dict.txt at import, no FREQ
             self._pos = pos
         pairs = list(self._pos.cut(word, HMM=True))
         return pairs[0].flag if len(pairs) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _guess_tokenizer_class() -> type:
+    """jieba.posseg.POSTokenizer with a faster, exact HMM step (`_viterbi`); a class made on
+    first use, as jieba.posseg is imported lazily."""
+    import jieba.posseg as posseg
+
+    class GuessTokenizer(posseg.POSTokenizer):
+        def _POSTokenizer__cut(self, sentence: str) -> Iterator[Any]:  # noqa: N802 (overrides the private __cut)
+            """POSTokenizer.__cut, line for line, with `_viterbi` for jieba's posseg viterbi."""
+            prob, pos_list = _viterbi(sentence, posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P)
+            begin, nexti = 0, 0
+            for i, char in enumerate(sentence):
+                pos = pos_list[i][0]
+                if pos == "B":
+                    begin = i
+                elif pos == "E":
+                    yield posseg.pair(sentence[begin : i + 1], pos_list[i][1])
+                    nexti = i + 1
+                elif pos == "S":
+                    yield posseg.pair(char, pos_list[i][1])
+                    nexti = i + 1
+            if nexti < len(sentence):
+                yield posseg.pair(sentence[nexti:], pos_list[nexti][1])
+
+    return GuessTokenizer
+
+
+_MIN_FLOAT = -3.14e100
+_MIN_INF = float("-inf")
+_SOURCES: dict[int, dict[Any, frozenset[Any]]] = {}
+
+
+def _viterbi(obs: str, states: dict, start_p: dict, trans_p: dict, emit_p: dict) -> tuple[float, list[Any]]:
+    """jieba.posseg.viterbi.viterbi with the same sums in the same order, but each state's best
+    predecessor sought only among the states that can step to it (the others score -inf and
+    cannot win while any finite score exists; when none does, the full search runs)."""
+    sources = _SOURCES.get(id(trans_p))
+    if sources is None:
+        found: dict[Any, set[Any]] = {}
+        for y0, nxt in trans_p.items():
+            for y in nxt:
+                found.setdefault(y, set()).add(y0)
+        sources = _SOURCES[id(trans_p)] = {y: frozenset(ys) for y, ys in found.items()}
+    V: list[dict[Any, float]] = [{}]  # noqa: N806 (jieba's names)
+    mem_path: list[dict[Any, Any]] = [{}]
+    all_states = trans_p.keys()
+    for y in states.get(obs[0], all_states):
+        V[0][y] = start_p[y] + emit_p[y].get(obs[0], _MIN_FLOAT)
+        mem_path[0][y] = ""
+    for t in range(1, len(obs)):
+        V.append({})
+        mem_path.append({})
+        prev_states = [x for x in mem_path[t - 1].keys() if len(trans_p[x]) > 0]
+        prev_set = set(prev_states)
+        expect_next = {y for x in prev_states for y in trans_p[x].keys()}
+        obs_states = set(states.get(obs[t], all_states)) & expect_next
+        if not obs_states:
+            obs_states = expect_next if expect_next else all_states
+        last_v = V[t - 1]
+        char = obs[t]
+        for y in obs_states:
+            emit = emit_p[y].get(char, _MIN_FLOAT)
+            cands = sources.get(y, frozenset()) & prev_set
+            best = max((last_v[y0] + trans_p[y0][y] + emit, y0) for y0 in cands) if cands else None
+            if best is None or best[0] == _MIN_INF:
+                best = max((last_v[y0] + trans_p[y0].get(y, _MIN_INF) + emit, y0) for y0 in prev_states)
+            V[t][y] = best[0]
+            mem_path[t][y] = best[1]
+    prob, state = max((V[-1][y], y) for y in mem_path[-1].keys())
+    route: list[Any] = [None] * len(obs)
+    i = len(obs) - 1
+    while i >= 0:
+        route[i] = state
+        state = mem_path[i][state]
+        i -= 1
+    return prob, route
 
 
 class _BaseFreq:

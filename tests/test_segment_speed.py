@@ -50,3 +50,16 @@ def test_guessed_tags_match_global_posseg(seg) -> None:
     for word in words:
         pairs = list(jieba.posseg.cut(word, HMM=True))
         assert seg.guess_tag(word) == (pairs[0].flag if len(pairs) == 1 else None), word
+
+
+def test_viterbi_matches_jieba(seg) -> None:
+    import jieba.posseg as posseg
+    from jieba.posseg.viterbi import viterbi
+
+    from kg.segment import _viterbi
+
+    texts = _texts()[:300]
+    runs = {t[i : i + n] for t in texts for i in range(0, len(t), 7) for n in (2, 3, 5, 9)}
+    for run in sorted(r for r in runs if r and all("\u4e00" <= c <= "\u9fd5" for c in r)):
+        args = (run, posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P)
+        assert _viterbi(*args) == viterbi(*args), run
