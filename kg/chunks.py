@@ -77,6 +77,8 @@ class Chunker:
 
     def _ordinals(self, text: str, units: list[tuple[int, int, str, Span | None]]):
         """第|十七|次 → one ordinal unit: inside event names (中国工会第十七次全国代表大会)."""
+        if "第" not in text and "首" not in text:
+            return units  # no ordinal can start (_ORDINAL opens with 第 or 首)
         out: list[tuple[int, int, str, Span | None]] = []
         for u in units:
             word = text[u[0] : u[1]]
@@ -130,6 +132,8 @@ class Chunker:
 
     def _attach_parentheticals(self, text: str, units: list[tuple[int, int, str, Span | None]]):
         """（街道） and （区、市） inside a name stay in the name; longer asides break it."""
+        if "（" not in text and "(" not in text:
+            return units
         out: list[tuple[int, int, str, Span | None]] = []
         i = 0
         while i < len(units):
@@ -159,6 +163,10 @@ class Chunker:
 
         def flush(next_list: bool) -> None:
             nonlocal cur, list_id
+            if not cur:  # nothing to settle (the common case: a breaker after a breaker)
+                if not next_list:
+                    list_id += 1
+                return
             for k, piece in enumerate(self._settle(text, cur, verbs)):
                 if k:
                     list_id += 1
@@ -377,12 +385,20 @@ class Chunker:
         return self.suffix_type(t)
 
     def _strip_prefix(self, name: str) -> str:
-        if name in self.index:
-            return name
-        for p in self.strip_prefixes:
-            if name.startswith(p) and len(name) > len(p) + 1:
-                return name[len(p) :]
-        return name
+        """`name` without a leading quantifier (各级, 全体 …) unless it is a lexicon name (cached)."""
+        try:
+            return self._stripped[name]
+        except KeyError:
+            pass
+        out = name
+        if name not in self.index:
+            for p in self.strip_prefixes:
+                if name.startswith(p) and len(name) > len(p) + 1:
+                    out = name[len(p) :]
+                    break
+        if len(self._stripped) < _MAX_CACHED:
+            self._stripped[name] = out
+        return out
 
 
 def _jieba_tags() -> dict[str, str]:

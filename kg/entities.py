@@ -17,7 +17,7 @@ import re
 
 import ahocorasick
 
-from .chunks import CJK, Chunker, _jieba_tags
+from .chunks import _MAX_CACHED, CJK, Chunker, _jieba_tags
 from .lists import ListRules
 from .rules import Rules
 from .spans import Analysis, Chunk, Span, Token, clean_name, unique_spans
@@ -60,6 +60,8 @@ class EntityFinder(Chunker, ListRules):
         self.tags = _jieba_tags()
         self._guessed: dict[str, str | None] = {}
         self._kinds: dict[str, str] = {}  # word -> unit kind, for `_kind`
+        self._suffix_types: dict[str, str | None] = {}  # name -> suffix_type(name)
+        self._stripped: dict[str, str] = {}  # name -> _strip_prefix(name)
         self.generic_tails = tuple(rules.words("generic_tails"))
         self.not_heads = rules.words("not_heads")
         self.strip_prefixes = sorted(rules.words("strip_prefixes"), key=len, reverse=True)
@@ -84,7 +86,16 @@ class EntityFinder(Chunker, ListRules):
 
     # -- typing -------------------------------------------------------------------------
     def suffix_type(self, name: str) -> str | None:
-        """Type of a name by its head suffix, or None."""
+        """Type of a name by its head suffix, or None (cached per name: it depends on the rules only)."""
+        try:
+            return self._suffix_types[name]
+        except KeyError:
+            typ = self._suffix_type(name)
+            if len(self._suffix_types) < _MAX_CACHED:
+                self._suffix_types[name] = typ
+            return typ
+
+    def _suffix_type(self, name: str) -> str | None:
         if name in self.not_heads or len(name) < 2:
             return None
         for suf in self.inherit:
