@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import ahocorasick
+
 from .rules import Rules
 from .sentences import split_clauses
 from .spans import Analysis, Chunk, Span
@@ -86,7 +88,11 @@ class RelationFinder:
         # each template with the literal words any match must contain: most clauses contain none
         # of them, and a regex that opens with a lazy slot ({A}是{B}…) costs O(n²) to rule out
         self.checked_templates = [(t, frozenset(_required_literals(t.pattern))) for t in self.templates]
-        self.literals = sorted({w for _, req in self.checked_templates for w in req})
+        self.literals = ahocorasick.Automaton()
+        for w in sorted({w for _, req in self.checked_templates for w in req}):
+            self.literals.add_word(w, w)
+        if len(self.literals):
+            self.literals.make_automaton()
         index = rules.surface_index
         self.word_entities = {w: index[n] for w, n in (rules.patterns.get("token_aliases") or {}).items() if n in index}
 
@@ -175,7 +181,7 @@ class RelationFinder:
     def _templates(self, text, cs, ce, chunks, agents, si, pending_leaders, pending_approvers) -> list[Found]:
         out: list[Found] = []
         clause = text[cs:ce]
-        present = {w for w in self.literals if w in clause}
+        present = {w for _, w in self.literals.iter(clause)} if len(self.literals) else set()
         for t, required in self.checked_templates:
             if not required <= present:
                 continue
