@@ -219,9 +219,8 @@ class EntityFinder(Chunker, ListRules):
         return tuple(out)
 
     def _type_of_name(self, name: str) -> str | None:
-        if name in self.index:
-            return self.index[name].type
-        return self.suffix_type(name)
+        entry = self.index.get(name)
+        return entry.type if entry is not None else self.suffix_type(name)
 
     # -- stage 3: chunks ----------------------------------------------------------------
     def analyse(self, text: str, offset: int, tokens: list[Token]) -> Analysis:
@@ -300,13 +299,16 @@ class EntityFinder(Chunker, ListRules):
         covered = {(a.start, a.end) for a in atoms} | {a.name for a in atoms}
         nested = []
         lex = [m for m in lex if ch.start <= m[0] and m[1] <= ch.end]  # only this chunk's matches are used
-        inside = [(s, e) for s, e, _ in lex]
-        # 工人 inside 产业工人: only the larger name (names inside a matched name still count)
-        lex = [
-            m
-            for m in lex
-            if not any(a <= m[0] and m[1] <= b and (a, b) != (m[0], m[1]) and (a, b) not in covered for a, b in inside)
-        ]
+        if len(lex) > 1:  # (one match cannot sit inside another)
+            inside = [(s, e) for s, e, _ in lex]
+            # 工人 inside 产业工人: only the larger name (names inside a matched name still count)
+            lex = [
+                m
+                for m in lex
+                if not any(
+                    a <= m[0] and m[1] <= b and (a, b) != (m[0], m[1]) and (a, b) not in covered for a, b in inside
+                )
+            ]
         for s, e, f in lex:
             if (s, e) not in covered and self.index[f].name not in covered:
                 nested.append(self.lexicon_span(s, e, f))

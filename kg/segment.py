@@ -32,6 +32,7 @@ _USER_FREQ = 200000
 # jieba's block pattern (jieba.re_han_default): runs it segments; everything else is one
 # token per non-space character.
 _RE_HAN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")
+_MAX_HMM_CACHED = 200_000
 _ABSENT = object()  # an overlay value: the word was not in the base dictionary
 
 
@@ -63,6 +64,7 @@ class Segmenter:
         self.nlp.tokenizer.jieba_seg = self.jieba
         self._logtotal = log(self.jieba.total)
         self._pos: Any = None  # the part-of-speech tokenizer over the base view, made on first use
+        self._hmm: dict[str, tuple[int, ...]] = {}  # run of unknown characters -> finalseg word lengths
 
     def tokens(self, text: str) -> list[tuple[int, int]]:
         """Token spans of `text` (whitespace tokens dropped), as `nlp.make_doc(text)` gives them."""
@@ -72,19 +74,15 @@ class Segmenter:
             if not blk:
                 continue
             if _RE_HAN.match(blk):
-                for n in self._cut_block(blk):
-                    out.append((pos, pos + n))
-                    pos += n
+                self._cut_block(blk, pos, out)
             else:
                 out += [(pos + i, pos + i + 1) for i, ch in enumerate(blk) if not ch.isspace()]
-                pos += len(blk)
+            pos += len(blk)
         return out
 
-    def _cut_block(self, blk: str) -> Iterator[int]:
-        """Word lengths of one block: jieba.Tokenizer's `__cut_DAG` (accurate mode, HMM on)."""
-        from jieba import finalseg
-
-        freq = self.jieba.FREQ
+    def _cut_block(self, blk: str, pos: int, out: list[tuple[int, int]]) -> None:
+        """Append the words of one block, at offset `pos`: jieba.Tokenizer's `__cut_DAG`
+        (accurate mode, HMM on)."""
         nxt = self._route(blk)
         x, buf, n = 0, 0, len(blk)  # buf: length of the run of single characters before x
         while x < n:
@@ -93,23 +91,28 @@ class Segmenter:
                 buf += 1
             else:
                 if buf:
-                    yield from self._unknown(blk[x - buf : x], freq, finalseg)
+                    self._unknown(blk[x - buf : x], pos + x - buf, out)
                     buf = 0
-                yield y - x
+                out.append((pos + x, pos + y))
             x = y
         if buf:
-            yield from self._unknown(blk[n - buf :], freq, finalseg)
+            self._unknown(blk[n - buf :], pos + n - buf, out)
 
-    @staticmethod
-    def _unknown(run: str, freq: dict[str, int], finalseg: Any) -> Iterator[int]:
-        """A run of single characters: jieba's HMM words unless the run is a known word."""
+    def _unknown(self, run: str, pos: int, out: list[tuple[int, int]]) -> None:
+        """A run of single characters: jieba's HMM words (finalseg) unless the run is a known word."""
         if len(run) == 1:
-            yield 1
-        elif not freq.get(run):
-            for w in finalseg.cut(run):
-                yield len(w)
-        else:
-            yield from [1] * len(run)
+            out.append((pos, pos + 1))
+            return
+        lengths = self._hmm.get(run)
+        if lengths is None:
+            from jieba import finalseg
+
+            lengths = tuple(len(w) for w in finalseg.cut(run)) if not self.jieba.FREQ.get(run) else (1,) * len(run)
+            if len(self._hmm) < _MAX_HMM_CACHED:
+                self._hmm[run] = lengths  # names and places recur: the HMM is the costly part
+        for n in lengths:
+            out.append((pos, pos + n))
+            pos += n
 
     def _route(self, blk: str) -> list[int]:
         """For each position, where the best word from there ends (jieba's get_DAG + calc in one
