@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from .segment import get_segmenter
 from .spans import Chunk, Span, Token, clean_name
 
 _NUMERAL = re.compile(r"^[\d.,０-９一二三四五六七八九十百千万亿两多余几]+[个家项批次名位类种届条万亿余多人户]?$")
@@ -26,6 +27,8 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 _THRESHOLDS = ("以上", "以下")
 _LEVEL = re.compile(r"^[\u3400-\u9fff]{1,3}级$")  # 县级, 省级, 地市级
 _HEADCOUNT = re.compile(r"^[\d一二三四五六七八九十百千万两]+[人名家]$")  # 百人, 二百人
+_CONJ = re.compile(r"以及|和|与|及")
+_MAX_CACHED = 500_000  # per-word caches stop growing here (a worker's memory stays bounded)
 _PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街道）工会, 省（区、市）
 
 
@@ -77,6 +80,8 @@ class Chunker:
 
     def _ordinals(self, text: str, units: list[tuple[int, int, str, Span | None]]):
         """第|十七|次 → one ordinal unit: inside event names (中国工会第十七次全国代表大会)."""
+        if "第" not in text and "首" not in text:
+            return units  # no ordinal can start (_ORDINAL opens with 第 or 首)
         out: list[tuple[int, int, str, Span | None]] = []
         for u in units:
             word = text[u[0] : u[1]]
@@ -114,12 +119,23 @@ class Chunker:
         return out
 
     def _kind(self, word: str, prev: str = "") -> str:
+        kind = self._kinds.get(word)
+        if kind is None:
+            kind = self._word_kind(word)
+            if len(self._kinds) < _MAX_CACHED:
+                self._kinds[word] = kind
+        if kind in ("verb", "soft"):
+            return kind
+        if prev and len(word) == 1 and word in _CLASSIFIERS and _NUMERAL.match(prev):
+            return "break"  # 3|个
+        return kind
+
+    def _word_kind(self, word: str) -> str:
+        """The kind of a word whatever precedes it (cached per word string by `_kind`)."""
         if word in self.verbs:
             return "verb"
         if word in self.soft_breakers:
             return "soft"
-        if prev and _NUMERAL.match(prev) and len(word) == 1 and word in _CLASSIFIERS:
-            return "break"
         if word in ("和", "与", "及", "、", "以及"):
             return "conj"
         if word.startswith(self.breaker_prefixes) and word not in self.index:
@@ -142,6 +158,8 @@ class Chunker:
 
     def _attach_parentheticals(self, text: str, units: list[tuple[int, int, str, Span | None]]):
         """（街道） and （区、市） inside a name stay in the name; longer asides break it."""
+        if "（" not in text and "(" not in text:
+            return units
         out: list[tuple[int, int, str, Span | None]] = []
         i = 0
         while i < len(units):
@@ -172,6 +190,10 @@ class Chunker:
 
         def flush(next_list: bool) -> None:
             nonlocal cur, list_id
+            if not cur:  # nothing to settle (the common case: a breaker after a breaker)
+                if not next_list:
+                    list_id += 1
+                return
             for k, piece in enumerate(self._settle(text, cur, verbs)):
                 if k:
                     list_id += 1
@@ -257,10 +279,8 @@ class Chunker:
         """jieba's part of speech for a word: its dictionary tag, else jieba's HMM guess."""
         tag = self.tags.get(word)
         if tag is None and word and word not in self._guessed:
-            import jieba.posseg
-
-            pairs = list(jieba.posseg.cut(word, HMM=True))
-            self._guessed[word] = pairs[0].flag if len(pairs) == 1 else None
+            # the segmenter's tokenizer, seen as jieba's global dictionary: one dictionary per process
+            self._guessed[word] = get_segmenter(self.rules).guess_tag(word)
         return tag if tag is not None else self._guessed.get(word)
 
     def _de_joins(self, text: str, cur: list, after: int, ends: set[int]) -> bool:
@@ -375,7 +395,10 @@ class Chunker:
         out: list[Chunk] = []
         for ch in chunks:
             parts = [ch]
-            for m in reversed(list(re.finditer(r"以及|和|与|及", ch.text))):
+            if "和" not in ch.text and "与" not in ch.text and "及" not in ch.text:
+                out.append(ch)
+                continue
+            for m in reversed(list(_CONJ.finditer(ch.text))):
                 left_t, right_t = ch.text[: m.start()], ch.text[m.end() :]
                 at = ch.start + m.start()
                 if not left_t or not right_t or any(a.start <= at < a.end for a in ch.spans):
@@ -426,12 +449,20 @@ class Chunker:
         return self.suffix_type(t)
 
     def _strip_prefix(self, name: str) -> str:
-        if name in self.index:
-            return name
-        for p in self.strip_prefixes:
-            if name.startswith(p) and len(name) > len(p) + 1:
-                return name[len(p) :]
-        return name
+        """`name` without a leading quantifier (各级, 全体 …) unless it is a lexicon name (cached)."""
+        try:
+            return self._stripped[name]
+        except KeyError:
+            pass
+        out = name
+        if name not in self.index:
+            for p in self.strip_prefixes:
+                if name.startswith(p) and len(name) > len(p) + 1:
+                    out = name[len(p) :]
+                    break
+        if len(self._stripped) < _MAX_CACHED:
+            self._stripped[name] = out
+        return out
 
 
 def _jieba_tags() -> dict[str, str]:

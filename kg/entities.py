@@ -17,7 +17,7 @@ import re
 
 import ahocorasick
 
-from .chunks import _THRESHOLDS, CJK, Chunker, _jieba_tags
+from .chunks import _MAX_CACHED, _THRESHOLDS, CJK, Chunker, _jieba_tags
 from .lists import ListRules
 from .rules import Rules
 from .spans import Analysis, Chunk, Span, Token, clean_name, unique_spans
@@ -27,6 +27,8 @@ _MAX_NAME = 40
 _ABOUT = re.compile(
     r"关于[^。；！？\n]{2,90}?的(重要论述|重要讲话|重要指示批示|重要指示|若干意见|指导意见|实施意见|意见|决定|通知|规定|办法)"
 )
+_TITLE = re.compile(r"《([^《》]{1,80})》")
+_QUOTED = re.compile(r"“([^“”]{1,60})”")
 _ABOUT_CONCEPT = {"重要论述", "重要讲话", "重要指示批示", "重要指示"}
 _PROGRAM_TAILS = (
     "等系列宣传教育活动",
@@ -57,6 +59,9 @@ class EntityFinder(Chunker, ListRules):
         self.breaker_prefixes = tuple(rules.patterns.get("breaker_prefixes") or ())
         self.tags = _jieba_tags()
         self._guessed: dict[str, str | None] = {}
+        self._kinds: dict[str, str] = {}  # word -> unit kind, for `_kind`
+        self._suffix_types: dict[str, str | None] = {}  # name -> suffix_type(name)
+        self._stripped: dict[str, str] = {}  # name -> _strip_prefix(name)
         self.generic_tails = tuple(rules.words("generic_tails"))
         self.not_heads = rules.words("not_heads")
         self.strip_prefixes = sorted(rules.words("strip_prefixes"), key=len, reverse=True)
@@ -81,7 +86,16 @@ class EntityFinder(Chunker, ListRules):
 
     # -- typing -------------------------------------------------------------------------
     def suffix_type(self, name: str) -> str | None:
-        """Type of a name by its head suffix, or None."""
+        """Type of a name by its head suffix, or None (cached per name: it depends on the rules only)."""
+        try:
+            return self._suffix_types[name]
+        except KeyError:
+            typ = self._suffix_type(name)
+            if len(self._suffix_types) < _MAX_CACHED:
+                self._suffix_types[name] = typ
+            return typ
+
+    def _suffix_type(self, name: str) -> str | None:
         if name in self.not_heads or len(name) < 2:
             return None
         for suf in self.inherit:
@@ -107,20 +121,24 @@ class EntityFinder(Chunker, ListRules):
             return []
         out = []
         for end_idx, form in self.automaton.iter(text):
-            start = end_idx - len(form) + 1
-            end = end_idx + 1
-            aligned = (start in bounds) + (end in bounds)
-            if not nested and aligned < (2 if len(form) <= 3 else 1):
-                continue
-            out.append((start, end, form))
+            match = (end_idx - len(form) + 1, end_idx + 1, form)
+            if nested or self._aligned(match, bounds):
+                out.append(match)
         out.sort(key=lambda m: (m[0], -(m[1] - m[0])))
         return out
+
+    @staticmethod
+    def _aligned(match: tuple[int, int, str], bounds: set[int]) -> bool:
+        """Short forms (<= 3 characters) on token boundaries at both ends, longer ones at one."""
+        aligned = (match[0] in bounds) + (match[1] in bounds)
+        return aligned >= (2 if len(match[2]) <= 3 else 1)
 
     # -- stage 2: atomic spans ----------------------------------------------------------
     def atomic_spans(self, text: str, lex: list[tuple[int, int, str]]) -> list[Span]:
         """《…》 titles, “…” names (with a following head), 关于…的…, and lexicon names."""
         spans: list[Span] = []
-        for m in re.finditer(r"《([^《》]{1,80})》", text):
+        # each pattern is tried only when its opening mark or word is in the sentence at all
+        for m in _TITLE.finditer(text) if "《" in text else ():
             name = clean_name(m.group(1))
             typ = "Policy"
             if name in self.index:
@@ -143,17 +161,17 @@ class EntityFinder(Chunker, ListRules):
             title.issuers = self._issuers(m.group(1), m.start(1))
             spans.append(title)
         for ref in self.self_refs:
-            for m in re.finditer(re.escape(ref), text):
+            for m in re.finditer(re.escape(ref), text) if ref in text else ():
                 spans.append(Span(m.start(), m.end(), ref, "Policy", "self", ref))
         for rx, typ in self.name_patterns:
             for m in rx.finditer(text):
                 name = clean_name(m.group("name"))
                 spans.append(Span(m.start(), m.end(), name, typ, "pattern", m.group(), (m.group(),)))
-        for m in _ABOUT.finditer(text):
+        for m in _ABOUT.finditer(text) if "关于" in text else ():
             head = m.group(1)
             typ = "Concept" if head in _ABOUT_CONCEPT else "Policy"
             spans.append(Span(m.start(), m.end(), clean_name(m.group()), typ, "about", m.group(), (m.group(),)))
-        for m in re.finditer(r"“([^“”]{1,60})”", text):
+        for m in _QUOTED.finditer(text) if "“" in text else ():
             inner = clean_name(m.group(1))
             if not inner or "，" in m.group(1) or "。" in m.group(1):
                 continue
@@ -201,16 +219,15 @@ class EntityFinder(Chunker, ListRules):
         return tuple(out)
 
     def _type_of_name(self, name: str) -> str | None:
-        if name in self.index:
-            return self.index[name].type
-        return self.suffix_type(name)
+        entry = self.index.get(name)
+        return entry.type if entry is not None else self.suffix_type(name)
 
     # -- stage 3: chunks ----------------------------------------------------------------
     def analyse(self, text: str, offset: int, tokens: list[Token]) -> Analysis:
         """Cut one sentence into chunks and find their entities (offsets made absolute)."""
         bounds = {t.start for t in tokens} | {t.end for t in tokens}
-        atomic = self.atomic_spans(text, self.lexicon_matches(text, bounds))
         lex = self.lexicon_matches(text, bounds, nested=True)
+        atomic = self.atomic_spans(text, [m for m in lex if self._aligned(m, bounds)])
         units = self._units(text, tokens, atomic)
         verbs: list[tuple[int, int, str]] = []
         self._softs: list[int] = []
@@ -281,15 +298,19 @@ class EntityFinder(Chunker, ListRules):
         ch.main = main
         covered = {(a.start, a.end) for a in atoms} | {a.name for a in atoms}
         nested = []
-        inside = [(s, e) for s, e, _ in lex if ch.start <= s and e <= ch.end]
-        # 工人 inside 产业工人: only the larger name (names inside a matched name still count)
-        lex = [
-            m
-            for m in lex
-            if not any(a <= m[0] and m[1] <= b and (a, b) != (m[0], m[1]) and (a, b) not in covered for a, b in inside)
-        ]
+        lex = [m for m in lex if ch.start <= m[0] and m[1] <= ch.end]  # only this chunk's matches are used
+        if len(lex) > 1:  # (one match cannot sit inside another)
+            inside = [(s, e) for s, e, _ in lex]
+            # 工人 inside 产业工人: only the larger name (names inside a matched name still count)
+            lex = [
+                m
+                for m in lex
+                if not any(
+                    a <= m[0] and m[1] <= b and (a, b) != (m[0], m[1]) and (a, b) not in covered for a, b in inside
+                )
+            ]
         for s, e, f in lex:
-            if ch.start <= s and e <= ch.end and (s, e) not in covered and self.index[f].name not in covered:
+            if (s, e) not in covered and self.index[f].name not in covered:
                 nested.append(self.lexicon_span(s, e, f))
                 covered |= {(s, e), self.index[f].name}
         ch.spans = unique_spans(([main] if main else []) + atoms + nested)

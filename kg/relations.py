@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import ahocorasick
+
 from .rules import Rules
 from .sentences import split_clauses
 from .spans import Analysis, Chunk, Span
@@ -83,6 +85,14 @@ class RelationFinder:
         self.actor_types = rules.actor_types
         self.speaker_words = tuple(rules.words("speaker_pronouns"))
         self.leading_offices = rules.words("leading_offices")
+        # each template with the literal words any match must contain: most clauses contain none
+        # of them, and a regex that opens with a lazy slot ({A}是{B}…) costs O(n²) to rule out
+        self.checked_templates = [(t, frozenset(_required_literals(t.pattern))) for t in self.templates]
+        self.literals = ahocorasick.Automaton()
+        for w in sorted({w for _, req in self.checked_templates for w in req}):
+            self.literals.add_word(w, w)
+        if len(self.literals):
+            self.literals.make_automaton()
         index = rules.surface_index
         self.word_entities = {w: index[n] for w, n in (rules.patterns.get("token_aliases") or {}).items() if n in index}
 
@@ -171,7 +181,10 @@ class RelationFinder:
     def _templates(self, text, cs, ce, chunks, agents, si, pending_leaders, pending_approvers) -> list[Found]:
         out: list[Found] = []
         clause = text[cs:ce]
-        for t in self.templates:
+        present = {w for _, w in self.literals.iter(clause)} if len(self.literals) else set()
+        for t, required in self.checked_templates:
+            if not required <= present:
+                continue
             for m in t.regex.finditer(clause):
                 slots = {
                     name: self._slot(chunks, cs + m.start(name), cs + m.end(name), m.end(name) < m.end())
@@ -273,6 +286,16 @@ class RelationFinder:
             for a, b in zip(actors, actors[1:], strict=False)
             if sp.surface[a.end - sp.start : b.start - sp.start] in ("与", "同") and self.fits(a, "collaboratesWith", b)
         ]
+
+
+_GROUP = re.compile(r"\{[AB]\}|\([^()]*\)\??|.\?")  # slots, groups, optional characters
+_REGEX_SYNTAX = set(".^$*+?{}[]\\|()")
+
+
+def _required_literals(pattern: str) -> tuple[str, ...]:
+    """Plain literal runs of a template pattern that every match contains (会同{A} -> 会同;
+    {A}（以下(?:统)?称{B}） -> （以下, 称, ）); runs with any regex syntax are left out."""
+    return tuple(w for w in _GROUP.split(pattern) if w and not _REGEX_SYNTAX & set(w))
 
 
 def _coerce(types: frozenset[str]) -> str:

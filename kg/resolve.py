@@ -22,6 +22,7 @@ from .spans import Analysis, Span, clean_name
 _CJK_NAME = re.compile(r"^[\u3400-\u9fff·]{2,4}$")
 _FUNCTION_CHARS = set("的和与及在对把向给同为由将让使从以经、，。；：“”《》（）")
 _MIN_HEADING = 10
+_PRONOUNS: dict[str, tuple[str, ...]] = {}  # rules version -> speaker pronouns (heading_cuts runs per sentence)
 
 
 class Resolver:
@@ -212,15 +213,19 @@ def heading_cuts(text: str, sent: Sentence, an: Analysis, rules: Rules) -> list[
     """Cut a sentence where a run-on heading ends: before an agent (or 我们) that starts a
     new sentence with no punctuation before it."""
     actor_types = rules.actor_types
-    pronouns = tuple(rules.words("speaker_pronouns"))
+    pronouns = _PRONOUNS.get(rules.version)
+    if pronouns is None:
+        pronouns = _PRONOUNS[rules.version] = tuple(rules.words("speaker_pronouns"))
     verb_starts = {v[0] for v in an.verbs}
     verb_ends = {v[1] for v in an.verbs}
     cuts: list[int] = []
     candidates = [
         c.start for c in an.chunks if c.main is not None and c.main.type in actor_types and c.main.start == c.start
     ]
+    sub = text[sent.start : sent.end]
     for w in pronouns:
-        candidates += [m.start() + sent.start for m in re.finditer(re.escape(w), text[sent.start : sent.end])]
+        if w in sub:
+            candidates += [m.start() + sent.start for m in re.finditer(re.escape(w), sub)]
     for p in sorted(set(candidates)):
         clause_start = max(text.rfind(ch, sent.start, p) for ch in "，；：。")
         clause_start = sent.start if clause_start < sent.start else clause_start + 1

@@ -8,6 +8,7 @@ articles pasted from the web — are cut later, once entities are known (see
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 SENTENCE_END = set("。！？；!?;")
@@ -22,12 +23,26 @@ class Sentence:
     meta: bool = False  # a byline or other metadata span, not content
 
 
+def _marks(stops: set[str]) -> re.Pattern[str]:
+    """The characters `_spans` acts on: stops, brackets and line breaks (every other one is skipped)."""
+    key = frozenset(stops)
+    rx = _MARKS.get(key)
+    if rx is None:
+        chars = set(stops) | set(_OPEN) | set(_OPEN.values()) | {"\n"}
+        rx = _MARKS[key] = re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+    return rx
+
+
+_MARKS: dict[frozenset[str], re.Pattern[str]] = {}
+
+
 def _spans(text: str, start: int, end: int, stops: set[str]) -> list[tuple[int, int]]:
     """Split text[start:end] after each stop character outside quotes and brackets."""
     out = []
     depth: list[str] = []
     s = start
-    for i in range(start, end):
+    for m in _marks(stops).finditer(text, start, end):
+        i = m.start()
         ch = text[i]
         if depth and ch == depth[-1]:
             depth.pop()
