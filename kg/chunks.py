@@ -35,18 +35,20 @@ class Chunker:
     def _units(self, text: str, tokens: list[Token], atomic: list[Span]) -> list[tuple[int, int, str, Span | None]]:
         """Tokens with atomic spans merged: (start, end, kind, span); kind is word/break/verb/atom…"""
         units: list[tuple[int, int, str, Span | None]] = []
+        kind_of = self._kind
         pos = 0  # everything before pos is consumed
         ai = 0
         i = 0
-        while i < len(tokens):
+        n_tokens, n_atomic = len(tokens), len(atomic)
+        while i < n_tokens:
             tok = tokens[i]
             if tok.end <= pos:
                 i += 1
                 continue
-            start = max(tok.start, pos)
-            while ai < len(atomic) and atomic[ai].end <= start:
+            start = tok.start if tok.start > pos else pos
+            while ai < n_atomic and atomic[ai].end <= start:
                 ai += 1
-            if ai < len(atomic) and atomic[ai].start < tok.end:
+            if ai < n_atomic and atomic[ai].start < tok.end:
                 sp = atomic[ai]
                 if start < sp.start:  # a token straddles the atom's start: keep its head as a word
                     units.append((start, sp.start, self._kind(text[start : sp.start]), None))
@@ -70,7 +72,7 @@ class Chunker:
                     pos = tok.end
                     i += 1
                     continue
-            units.append((start, tok.end, self._kind(word, prev), None))
+            units.append((start, tok.end, kind_of(word, prev), None))
             pos = tok.end
             i += 1
         return self._attach_parentheticals(text, self._ordinals(text, units))
@@ -170,11 +172,10 @@ class Chunker:
             for k, piece in enumerate(self._settle(text, cur, verbs)):
                 if k:
                     list_id += 1
-                ch = Chunk(piece[0][0], piece[-1][1], text[piece[0][0] : piece[-1][1]])
-                ch.spans = [u[3] for u in piece if u[3] is not None]
-                ch.words = [(u[0], u[1]) for u in piece]
-                ch.list_id = list_id
-                chunks.append(ch)
+                start, end = piece[0][0], piece[-1][1]
+                spans = [u[3] for u in piece if u[3] is not None]
+                words = [(u[0], u[1]) for u in piece]
+                chunks.append(Chunk(start, end, text[start:end], spans=spans, list_id=list_id, words=words))
             cur = []
             if not next_list:
                 list_id += 1
@@ -296,8 +297,8 @@ class Chunker:
                 verbs.append((last[0], last[1], text[last[0] : last[1]]))
         if not cur:
             return []
-        typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
         if cur[0][2] == "chain":
+            typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
             word = text[cur[0][0] : cur[-1][1]][: cur[0][1] - cur[0][0]]
             takes = {t for p in self.verbs.get(word, ()) for t in self.rules.constraints.get(p, ((), ()))[1]}
             if typ is None or typ in takes:
@@ -305,14 +306,15 @@ class Chunker:
                 cur = cur[1:]
                 if not cur:
                     return []
-                typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
             else:
                 cur = [(cur[0][0], cur[0][1], "word", None)] + cur[1:]
-        tentative = [u for u in cur if u[2] in ("tverb", "tsoft")]
+        if not any(u[2] in ("tverb", "tsoft") for u in cur):
+            return [cur]  # nothing tentative to settle
+        typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
         # people and bodies are not named with a verb inside (劳动教育纳入|人才, 理由通知|工会);
         # programmes, policies, events and task groups often are (职业技能提升行动)
         keeps_verbs = typ is not None and typ not in ("WorkerGroup", "Union", "StateBody", "PartyBody", "Person")
-        if not tentative or (keeps_verbs and cur[-1][1] - cur[0][0] <= 24):
+        if keeps_verbs and cur[-1][1] - cur[0][0] <= 24:
             return [cur]
         pieces: list[list] = [[]]
         for u in cur:
