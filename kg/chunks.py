@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .segment import get_segmenter
-from .spans import Chunk, Span, Token, clean_name
+from .spans import Chunk, Span, clean_name
 
 _NUMERAL = re.compile(r"^[\d.,０-９一二三四五六七八九十百千万亿两多余几]+[个家项批次名位类种届条万亿余多人户]?$")
 _CLASSIFIERS = set("个家项批次名位类种届条户人年月日")
@@ -32,8 +32,11 @@ _PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街�
 class Chunker:
     """Chunking methods of EntityFinder (tables are set by EntityFinder.__init__)."""
 
-    def _units(self, text: str, tokens: list[Token], atomic: list[Span]) -> list[tuple[int, int, str, Span | None]]:
-        """Tokens with atomic spans merged: (start, end, kind, span); kind is word/break/verb/atom…"""
+    def _units(
+        self, text: str, tokens: list[tuple[int, int]], atomic: list[Span]
+    ) -> list[tuple[int, int, str, Span | None]]:
+        """Tokens ((start, end) spans) with atomic spans merged: (start, end, kind, span); kind is
+        word/break/verb/atom…"""
         units: list[tuple[int, int, str, Span | None]] = []
         kind_of = self._kind
         pos = 0  # everything before pos is consumed
@@ -41,14 +44,14 @@ class Chunker:
         i = 0
         n_tokens, n_atomic = len(tokens), len(atomic)
         while i < n_tokens:
-            tok = tokens[i]
-            if tok.end <= pos:
+            tok_start, tok_end = tokens[i]
+            if tok_end <= pos:
                 i += 1
                 continue
-            start = tok.start if tok.start > pos else pos
+            start = tok_start if tok_start > pos else pos
             while ai < n_atomic and atomic[ai].end <= start:
                 ai += 1
-            if ai < n_atomic and atomic[ai].start < tok.end:
+            if ai < n_atomic and atomic[ai].start < tok_end:
                 sp = atomic[ai]
                 if start < sp.start:  # a token straddles the atom's start: keep its head as a word
                     units.append((start, sp.start, self._kind(text[start : sp.start]), None))
@@ -56,24 +59,24 @@ class Chunker:
                 pos = sp.end
                 ai += 1
                 continue  # the same token may hold more after the atom
-            word = text[start : tok.end]
-            prev = tokens[i - 1].text if i else ""
-            if word in self.token_aliases and start == tok.start:
+            word = text[start:tok_end]
+            prev = text[tokens[i - 1][0] : tokens[i - 1][1]] if i else ""
+            if word in self.token_aliases and start == tok_start:
                 entry = self.index.get(self.token_aliases[word])
                 if entry is not None:
                     units.append(
                         (
                             start,
-                            tok.end,
+                            tok_end,
                             "atom",
-                            Span(start, tok.end, entry.name, entry.type, "token", word, (), entry.label_en, entry.id),
+                            Span(start, tok_end, entry.name, entry.type, "token", word, (), entry.label_en, entry.id),
                         )
                     )
-                    pos = tok.end
+                    pos = tok_end
                     i += 1
                     continue
-            units.append((start, tok.end, kind_of(word, prev), None))
-            pos = tok.end
+            units.append((start, tok_end, kind_of(word, prev), None))
+            pos = tok_end
             i += 1
         return self._attach_parentheticals(text, self._ordinals(text, units))
 
