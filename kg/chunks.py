@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .segment import get_segmenter
-from .spans import Chunk, Span, Token, clean_name
+from .spans import Chunk, Span, clean_name
 
 _NUMERAL = re.compile(r"^[\d.,０-９一二三四五六七八九十百千万亿两多余几]+[个家项批次名位类种届条万亿余多人户]?$")
 _CLASSIFIERS = set("个家项批次名位类种届条户人年月日")
@@ -35,21 +35,26 @@ _PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街�
 class Chunker:
     """Chunking methods of EntityFinder (tables are set by EntityFinder.__init__)."""
 
-    def _units(self, text: str, tokens: list[Token], atomic: list[Span]) -> list[tuple[int, int, str, Span | None]]:
-        """Tokens with atomic spans merged: (start, end, kind, span); kind is word/break/verb/atom…"""
+    def _units(
+        self, text: str, tokens: list[tuple[int, int]], atomic: list[Span]
+    ) -> list[tuple[int, int, str, Span | None]]:
+        """Tokens ((start, end) spans) with atomic spans merged: (start, end, kind, span); kind is
+        word/break/verb/atom…"""
         units: list[tuple[int, int, str, Span | None]] = []
+        kind_of = self._kind
         pos = 0  # everything before pos is consumed
         ai = 0
         i = 0
-        while i < len(tokens):
-            tok = tokens[i]
-            if tok.end <= pos:
+        n_tokens, n_atomic = len(tokens), len(atomic)
+        while i < n_tokens:
+            tok_start, tok_end = tokens[i]
+            if tok_end <= pos:
                 i += 1
                 continue
-            start = max(tok.start, pos)
-            while ai < len(atomic) and atomic[ai].end <= start:
+            start = tok_start if tok_start > pos else pos
+            while ai < n_atomic and atomic[ai].end <= start:
                 ai += 1
-            if ai < len(atomic) and atomic[ai].start < tok.end:
+            if ai < n_atomic and atomic[ai].start < tok_end:
                 sp = atomic[ai]
                 if start < sp.start:  # a token straddles the atom's start: keep its head as a word
                     units.append((start, sp.start, self._kind(text[start : sp.start]), None))
@@ -57,24 +62,24 @@ class Chunker:
                 pos = sp.end
                 ai += 1
                 continue  # the same token may hold more after the atom
-            word = text[start : tok.end]
-            prev = tokens[i - 1].text if i else ""
-            if word in self.token_aliases and start == tok.start:
+            word = text[start:tok_end]
+            prev = text[tokens[i - 1][0] : tokens[i - 1][1]] if i else ""
+            if word in self.token_aliases and start == tok_start:
                 entry = self.index.get(self.token_aliases[word])
                 if entry is not None:
                     units.append(
                         (
                             start,
-                            tok.end,
+                            tok_end,
                             "atom",
-                            Span(start, tok.end, entry.name, entry.type, "token", word, (), entry.label_en, entry.id),
+                            Span(start, tok_end, entry.name, entry.type, "token", word, (), entry.label_en, entry.id),
                         )
                     )
-                    pos = tok.end
+                    pos = tok_end
                     i += 1
                     continue
-            units.append((start, tok.end, self._kind(word, prev), None))
-            pos = tok.end
+            units.append((start, tok_end, kind_of(word, prev), None))
+            pos = tok_end
             i += 1
         return self._attach_parentheticals(text, self._thresholds(text, self._ordinals(text, units)))
 
@@ -197,11 +202,10 @@ class Chunker:
             for k, piece in enumerate(self._settle(text, cur, verbs)):
                 if k:
                     list_id += 1
-                ch = Chunk(piece[0][0], piece[-1][1], text[piece[0][0] : piece[-1][1]])
-                ch.spans = [u[3] for u in piece if u[3] is not None]
-                ch.words = [(u[0], u[1]) for u in piece]
-                ch.list_id = list_id
-                chunks.append(ch)
+                start, end = piece[0][0], piece[-1][1]
+                spans = [u[3] for u in piece if u[3] is not None]
+                words = [(u[0], u[1]) for u in piece]
+                chunks.append(Chunk(start, end, text[start:end], spans=spans, list_id=list_id, words=words))
             cur = []
             if not next_list:
                 list_id += 1
@@ -328,8 +332,8 @@ class Chunker:
                 verbs.append((last[0], last[1], text[last[0] : last[1]]))
         if not cur:
             return []
-        typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
         if cur[0][2] == "chain":
+            typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
             word = text[cur[0][0] : cur[-1][1]][: cur[0][1] - cur[0][0]]
             takes = {t for p in self.verbs.get(word, ()) for t in self.rules.constraints.get(p, ((), ()))[1]}
             if typ is None or typ in takes:
@@ -337,9 +341,11 @@ class Chunker:
                 cur = cur[1:]
                 if not cur:
                     return []
-                typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
             else:
                 cur = [(cur[0][0], cur[0][1], "word", None)] + cur[1:]
+        if not any(u[2] in ("tverb", "tsoft") for u in cur):
+            return [cur]  # nothing tentative to settle
+        typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
         for k, u in enumerate(cur):
             if u[2] == "tverb" and 0 < k < len(cur) - 1 and self._takes_rest(text, u, cur[k + 1 :]):
                 verbs.append((u[0], u[1], text[u[0] : u[1]]))

@@ -20,7 +20,7 @@ import ahocorasick
 from .chunks import _MAX_CACHED, _THRESHOLDS, CJK, Chunker, _jieba_tags
 from .lists import ListRules
 from .rules import Rules
-from .spans import Analysis, Chunk, Span, Token, clean_name, unique_spans
+from .spans import Analysis, Chunk, Span, clean_name, unique_spans
 
 QUOTES = '“”"「」『』‘’'
 _MAX_NAME = 40
@@ -223,9 +223,10 @@ class EntityFinder(Chunker, ListRules):
         return entry.type if entry is not None else self.suffix_type(name)
 
     # -- stage 3: chunks ----------------------------------------------------------------
-    def analyse(self, text: str, offset: int, tokens: list[Token]) -> Analysis:
-        """Cut one sentence into chunks and find their entities (offsets made absolute)."""
-        bounds = {t.start for t in tokens} | {t.end for t in tokens}
+    def analyse(self, text: str, offset: int, tokens: list[tuple[int, int]]) -> Analysis:
+        """Cut one sentence into chunks and find their entities (offsets made absolute);
+        `tokens` are the segmenter's (start, end) spans in `text`."""
+        bounds = {a for a, _ in tokens} | {b for _, b in tokens}
         lex = self.lexicon_matches(text, bounds, nested=True)
         atomic = self.atomic_spans(text, [m for m in lex if self._aligned(m, bounds)])
         units = self._units(text, tokens, atomic)

@@ -17,7 +17,7 @@ from .resolve import Anaphora, Resolver, byline_relations, heading_cuts, infer_s
 from .rules import Rules
 from .segment import Segmenter, get_segmenter
 from .sentences import Sentence, split_sentences
-from .spans import Analysis, Span, Token
+from .spans import Analysis, Span
 
 
 @dataclass
@@ -55,8 +55,7 @@ def analyse(doc: Document, rules: Rules) -> tuple[list[Sentence], list[Analysis]
             analyses.append(Analysis([], []))
             continue
         sub = text[sent.start : sent.end]
-        tokens = [Token(a, b, sub[a:b]) for a, b in ctx.segmenter.tokens(sub)]
-        an = ctx.entities.analyse(sub, sent.start, tokens)
+        an = ctx.entities.analyse(sub, sent.start, ctx.segmenter.tokens(sub))
         for piece, part in heading_cuts(text, sent, an, rules):
             sentences.append(piece)
             analyses.append(part)

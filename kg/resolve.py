@@ -75,13 +75,14 @@ class Anaphora:
     """A bare head (大会, 决定) refers back to the last entity whose name ends with it."""
 
     def __init__(self, rules: Rules) -> None:
-        self.heads = sorted(rules.words("anaphoric_heads"), key=len, reverse=True)
+        self.heads = tuple(sorted(rules.words("anaphoric_heads"), key=len, reverse=True))
+        self.head_set = frozenset(self.heads)
         self.last: dict[str, Span] = {}
 
     def resolve(self, chunks: list) -> None:
         for ch in chunks:
             bare = clean_name(ch.text)
-            if bare in self.heads and (ch.main is None or ch.main.name == bare):
+            if bare in self.head_set and (ch.main is None or ch.main.name == bare):
                 ante = self.last.get(bare) or self.last.get(bare[-2:])
                 if ante is not None:
                     ch.main = Span(
@@ -97,7 +98,7 @@ class Anaphora:
                     )
                     ch.spans.insert(0, ch.main)
                 continue
-            if ch.main is not None:
+            if ch.main is not None and ch.main.name.endswith(self.heads):
                 for head in self.heads:
                     if ch.main.name.endswith(head) and ch.main.name != head:
                         self.last[head] = ch.main

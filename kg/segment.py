@@ -180,20 +180,23 @@ def _guess_tokenizer_class() -> type:
 
 _MIN_FLOAT = -3.14e100
 _MIN_INF = float("-inf")
-_SOURCES: dict[int, dict[Any, frozenset[Any]]] = {}
+_TABLES: dict[int, tuple[dict[Any, frozenset[Any]], dict[Any, frozenset[Any]]]] = {}  # id(trans_p) -> indexes
 
 
 def _viterbi(obs: str, states: dict, start_p: dict, trans_p: dict, emit_p: dict) -> tuple[float, list[Any]]:
     """jieba.posseg.viterbi.viterbi with the same sums in the same order, but each state's best
     predecessor sought only among the states that can step to it (the others score -inf and
     cannot win while any finite score exists; when none does, the full search runs)."""
-    sources = _SOURCES.get(id(trans_p))
-    if sources is None:
+    tables = _TABLES.get(id(trans_p))
+    if tables is None:
         found: dict[Any, set[Any]] = {}
         for y0, nxt in trans_p.items():
             for y in nxt:
                 found.setdefault(y, set()).add(y0)
-        sources = _SOURCES[id(trans_p)] = {y: frozenset(ys) for y, ys in found.items()}
+        sources = {y: frozenset(ys) for y, ys in found.items()}
+        targets = {y0: frozenset(nxt) for y0, nxt in trans_p.items()}
+        tables = _TABLES[id(trans_p)] = (sources, targets)
+    sources, targets = tables
     V: list[dict[Any, float]] = [{}]  # noqa: N806 (jieba's names)
     mem_path: list[dict[Any, Any]] = [{}]
     all_states = trans_p.keys()
@@ -205,7 +208,7 @@ def _viterbi(obs: str, states: dict, start_p: dict, trans_p: dict, emit_p: dict)
         mem_path.append({})
         prev_states = [x for x in mem_path[t - 1].keys() if len(trans_p[x]) > 0]
         prev_set = set(prev_states)
-        expect_next = {y for x in prev_states for y in trans_p[x].keys()}
+        expect_next = set().union(*[targets[x] for x in prev_states])  # same set as jieba's, made in C
         obs_states = set(states.get(obs[t], all_states)) & expect_next
         if not obs_states:
             obs_states = expect_next if expect_next else all_states

@@ -13,7 +13,7 @@ def clean_name(text: str) -> str:
     return _STRIP_MARKS.sub("", text)
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     """A mention: absolute offsets, canonical name, type, and where it came from."""
 
@@ -30,7 +30,7 @@ class Span:
     office: tuple[Span, str] | None = None  # 中央军委主席习近平: (the body, the office) of a person
 
 
-@dataclass
+@dataclass(slots=True)
 class Chunk:
     """A noun-phrase chunk between breakers; `main` is the entity it names, if any."""
 
@@ -44,7 +44,7 @@ class Chunk:
     words: list[tuple[int, int]] = field(default_factory=list)  # unit spans (sentence-relative)
 
 
-@dataclass
+@dataclass(slots=True)
 class Analysis:
     """One sentence analysed: chunks, and the trigger verbs that separate them."""
 
@@ -53,7 +53,7 @@ class Analysis:
     softs: list[int] = field(default_factory=list)  # absolute starts of verbs that are not triggers
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     start: int  # relative to the sentence
     end: int
