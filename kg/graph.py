@@ -27,7 +27,7 @@ from typing import Any
 import networkx as nx
 
 from .ids import node_id
-from .model import ENTITY_TYPES, NODE_EVIDENCE, SYMMETRIC_PREDICATES, DocResult
+from .model import ENTITY_TYPES, NODE_EVIDENCE, SYMMETRIC_PREDICATES, DocResult, EntityInfo
 
 _TYPE_RANK = {t: i for i, t in enumerate(ENTITY_TYPES)}
 _BITS = 32  # a span's two character offsets are packed into one 64-bit int: documents up to 4G characters
@@ -46,23 +46,15 @@ def _most(counts: dict[str, int] | None) -> str:
     return min(counts, key=lambda v: (-counts[v], v)) if counts else ""
 
 
-def _count(counts: dict[str, int] | None, key: str, n: int = 1) -> dict[str, int]:
-    """counts[key] += n (None is an empty count: most nodes have no aliases or English label)."""
-    if counts is None:
-        return {key: n}
-    counts[key] = counts.get(key, 0) + n
-    return counts
-
-
-def _uncount(counts: dict[str, int] | None, key: str, n: int = 1) -> dict[str, int] | None:
-    """counts[key] -= n, dropping what reaches zero (so a removal leaves what a fresh build has)."""
-    if counts is None or key not in counts:
-        return counts
-    left = counts[key] - n
+def _count(counts: dict[str, int] | None, key: str, n: int) -> dict[str, int] | None:
+    """counts[key] += n, dropping what reaches zero, so a removal leaves what a fresh build has
+    (None is an empty count: most nodes have no aliases or English label)."""
+    counts = counts if counts is not None else {}
+    left = counts.get(key, 0) + n
     if left > 0:
         counts[key] = left
     else:
-        del counts[key]
+        counts.pop(key, None)
     return counts or None
 
 
@@ -78,6 +70,17 @@ class _Node:
         self.label_en: dict[str, int] | None = None
         self.lexicon_id: dict[str, int] | None = None
         self.mentions = 0
+
+    def tally(self, ent: EntityInfo, sign: int) -> None:
+        """Count one document's mentions in (sign 1) or out (sign -1)."""
+        self.types = _count(self.types, ent.type, sign * max(ent.mentions, 1)) or {}
+        for alias in ent.aliases:
+            self.aliases = _count(self.aliases, alias, sign)
+        if ent.label_en:
+            self.label_en = _count(self.label_en, ent.label_en, sign)
+        if ent.lexicon_id:
+            self.lexicon_id = _count(self.lexicon_id, ent.lexicon_id, sign)
+        self.mentions += sign * ent.mentions
 
 
 class _Doc:
@@ -162,14 +165,7 @@ class GraphBuilder:
             node = self._nodes.get(name)
             if node is None:
                 node = self._nodes[name] = _Node(name)
-            _count(node.types, ent.type, max(ent.mentions, 1))
-            for alias in ent.aliases:
-                node.aliases = _count(node.aliases, alias)
-            if ent.label_en:
-                node.label_en = _count(node.label_en, ent.label_en)
-            if ent.lexicon_id:
-                node.lexicon_id = _count(node.lexicon_id, ent.lexicon_id)
-            node.mentions += ent.mentions
+            node.tally(ent, 1)
             sent, start, end = ent.first
             names.append(node.name)
             firsts.append(_pack(start, end))
@@ -191,14 +187,7 @@ class GraphBuilder:
         record = self._docs.pop(doc)
         for name, ent in result.entities.items():
             node = self._nodes[name]
-            _uncount(node.types, ent.type, max(ent.mentions, 1))
-            for alias in ent.aliases:
-                node.aliases = _uncount(node.aliases, alias)
-            if ent.label_en:
-                node.label_en = _uncount(node.label_en, ent.label_en)
-            if ent.lexicon_id:
-                node.lexicon_id = _uncount(node.lexicon_id, ent.lexicon_id)
-            node.mentions -= ent.mentions
+            node.tally(ent, -1)
             if not node.types:
                 del self._nodes[name]
         for key in record.edges:
