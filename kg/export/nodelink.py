@@ -25,19 +25,18 @@ def write(G: nx.MultiDiGraph, path: str | Path, **_: Any) -> None:
     one string in memory, and each piece goes through the C encoder (`json.dump` would use the
     pure-Python one, 10x slower)."""
     encode = json.JSONEncoder(ensure_ascii=False).encode
+    data = to_data(G)  # shallow: new dicts per node and edge, the attribute values are shared
     with atomic_open(path, "w") as fh:
-        fh.write(f'{{"directed": {encode(G.is_directed())}, "multigraph": {encode(G.is_multigraph())}, '
-                 f'"graph": {encode(G.graph)}, "nodes": [')
-        sep = ""
-        for n, d in G.nodes(data=True):
-            fh.write(sep + encode({**d, "id": n}))
-            sep = ", "
-        fh.write('], "edges": [')
-        sep = ""
-        for u, v, k, d in G.edges(keys=True, data=True):
-            fh.write(sep + encode({**d, "source": u, "target": v, "key": k}))
-            sep = ", "
-        fh.write("]}\n")
+        for i, (key, value) in enumerate(data.items()):
+            fh.write(("{" if i == 0 else ", ") + encode(key) + ": ")
+            if isinstance(value, list):
+                fh.write("[")
+                for j, item in enumerate(value):
+                    fh.write((", " if j else "") + encode(item))
+                fh.write("]")
+            else:
+                fh.write(encode(value))
+        fh.write("}\n")
 
 
 def read(path: str | Path) -> nx.MultiDiGraph:
