@@ -153,14 +153,14 @@ class Engine(Protocol):
     slots: int  # batches worth keeping in flight
     writes_cache: bool  # False: the pipeline writes the entries of results it receives
 
-    def start(self) -> None: ...
-    def submit(self, docs: list[Document], cache_paths: list[str] | None) -> Any: ...
+    def submit(self, docs: list[Document], cache_paths: list[str] | None, only: bool = False) -> Any:
+        """only: this is the build's only batch (a small corpus, a rebuild after a few edits)."""
     def close(self, wait: bool = True) -> None: ...
 
 
 class LocalEngine:
-    """In this process for `jobs=1`; otherwise a pool of `jobs` processes, started at the first
-    cache miss (a fully cached build starts none)."""
+    """In this process for `jobs=1`; otherwise a pool of `jobs` processes, started with the first
+    batch sent to it (a fully cached build, or one whose only batch runs here, starts none)."""
 
     writes_cache = True
 
@@ -172,19 +172,16 @@ class LocalEngine:
         self._spec = RulesSpec.of(rules)
         self._pool: ProcessPoolExecutor | None = None
 
-    def start(self) -> None:
-        """Start the pool and warm up its first worker while the pipeline goes on reading (and
-        merging cached results): a one-document rebuild then does not wait for the start-up."""
-        if self.jobs > 1 and self._pool is None:
+    def submit(self, docs: list[Document], cache_paths: list[str] | None, only: bool = False) -> Future | Done:
+        """The build's only batch is extracted here when no pool runs yet: starting workers would
+        cost more than the extraction."""
+        if self.jobs == 1 or (only and self._pool is None):
+            if self.jobs > 1:
+                self.name = "in-process: one small batch"
+            return Done(extract_many(self.rules, docs, cache_paths, pickled=False))
+        if self._pool is None:
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=_mp_context(),
                                              initializer=_init_worker, initargs=(self._spec,))
-            self._pool.submit(int)  # spawns one worker (its initializer warms up); more spawn on demand
-
-    def submit(self, docs: list[Document], cache_paths: list[str] | None) -> Future | Done:
-        if self.jobs == 1:
-            return Done(extract_many(self.rules, docs, cache_paths, pickled=False))
-        self.start()
-        assert self._pool is not None
         return self._pool.submit(extract_batch, self._spec, docs, cache_paths)
 
     def close(self, wait: bool = True) -> None:
@@ -233,10 +230,7 @@ class DaskEngine:
         self.name = f"dask ({scheduler or f'local cluster, {jobs} workers'})"
         self._spec = self._client.scatter(RulesSpec.of(rules, ship=True), broadcast=True)
 
-    def start(self) -> None:
-        pass  # connected in __init__, so a wrong address fails before any work
-
-    def submit(self, docs: list[Document], cache_paths: list[str] | None) -> Any:
+    def submit(self, docs: list[Document], cache_paths: list[str] | None, only: bool = False) -> Any:
         return self._client.submit(extract_batch, self._spec, docs, None, pure=False)
 
     def close(self, wait: bool = True) -> None:

@@ -30,7 +30,7 @@ import networkx as nx
 
 from .cache import DocCache, store
 from .corpus import iter_documents
-from .engines import Done, Engine, EngineError, LocalEngine, extract_many, make_engine
+from .engines import Engine, EngineError, make_engine
 from .graph import GraphBuilder
 from .model import NODE_EVIDENCE, DocResult, Document, LoadError
 from .rules import Rules, load_rules
@@ -162,7 +162,6 @@ class _Build:
         self.open = _Batch()
         self.in_flight = 0
         self.sent = 0  # batches sent to the engine
-        self.here = False  # the only batch was extracted in this process
         # Bound on what is held: the batches in flight plus two more batches' worth.
         self.max_docs = (engine.slots + 2) * BATCH_DOCS
         self.max_chars = (engine.slots + 2) * batch_chars
@@ -180,7 +179,7 @@ class _Build:
         for doc_id in sorted(self.old_keys):  # documents gone since the last build
             self._take_out(doc_id)
         self.engine.close(wait=False)  # the workers' memory is freed while the graph is made
-        self.result.engine = "in-process: one small batch" if self.here else self.engine.name
+        self.result.engine = self.engine.name
         return self.result
 
     def _take_out(self, doc_id: str) -> None:
@@ -225,18 +224,12 @@ class _Build:
             self._dispatch()
 
     def _dispatch(self, last: bool = False) -> None:
-        """Send the open batch to the engine. When it is the build's only batch (a small corpus, or
-        a rebuild after editing a few documents) and the engine is a local pool, extract it here:
-        starting worker processes would cost more than the extraction."""
+        """Send the open batch to the engine, saying when it is the build's only one."""
         batch = self.open
         if not batch.docs:
             return
         paths = batch.paths if self.cache is not None and self.engine.writes_cache else None
-        if last and self.sent == 0 and isinstance(self.engine, LocalEngine):
-            batch.future = Done(extract_many(self.rules, batch.docs, paths, pickled=False))
-            self.here = True
-        else:
-            batch.future = self.engine.submit(batch.docs, paths)
+        batch.future = self.engine.submit(batch.docs, paths, only=last and self.sent == 0)
         self.sent += 1
         batch.docs = []  # the window still holds each document until it is merged
         self.in_flight += 1
