@@ -108,23 +108,17 @@ class _Cited:
         order = sorted(sentences)
         self.starts = array("L", order)
         self.ends = array("L", (sentences[s][0] for s in order))
-        texts = [sentences[s][1] for s in order]
-        lengths_match = all(len(t) == e - s for t, s, e in zip(texts, self.starts, self.ends, strict=True))
-        # texts that are not plain slices (none today) are kept as they are
-        self.blob: bytes | tuple[str, ...] = zlib.compress("".join(texts).encode("utf-8", "surrogatepass"), 1) \
-            if lengths_match else tuple(texts)
+        joined = "".join(sentences[s][1] for s in order)
+        self.blob = zlib.compress(joined.encode("utf-8", "surrogatepass"), 1)
 
     def table(self) -> dict[int, tuple[int, str]]:
         """sentence start -> (end, text)."""
-        if isinstance(self.blob, tuple):
-            texts: list[str] = list(self.blob)
-        else:
-            joined = zlib.decompress(self.blob).decode("utf-8", "surrogatepass")
-            texts, at = [], 0
-            for s, e in zip(self.starts, self.ends, strict=True):
-                texts.append(joined[at : at + e - s])
-                at += e - s
-        return {s: (e, t) for s, e, t in zip(self.starts, self.ends, texts, strict=True)}
+        joined = zlib.decompress(self.blob).decode("utf-8", "surrogatepass")
+        table, at = {}, 0
+        for s, e in zip(self.starts, self.ends, strict=True):
+            table[s] = (e, joined[at : at + e - s])
+            at += e - s
+        return table
 
 
 class GraphBuilder:
@@ -156,8 +150,7 @@ class GraphBuilder:
                 return 0
             start, end = result.sentences[sentence]
             if start not in cited:
-                text = result.sentence_texts[sentence] if result.sentence_texts else ""
-                cited[start] = (end, text)
+                cited[start] = (end, result.sentence_texts[sentence])
             return start
 
         names, firsts, first_sentences = [], array("Q"), array("Q")
