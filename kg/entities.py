@@ -189,10 +189,8 @@ class EntityFinder(Chunker, ListRules):
         # lexicon matches, leftmost-longest, not overlapping what is already atomic
         taken = [(s.start, s.end) for s in spans]
         for start, end, form in lex:
-            if any(a <= start and end <= b for a, b in taken):
-                continue
             if any(a < end and start < b for a, b in taken):
-                continue
+                continue  # inside or across a span already taken (all spans are non-empty)
             spans.append(self.lexicon_span(start, end, form))
             taken.append((start, end))
         # keep the outermost of overlapping atomic spans (《…关于…的决定》 contains an about-span)
