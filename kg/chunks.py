@@ -41,7 +41,7 @@ class Chunker:
         """Tokens ((start, end) spans) with atomic spans merged: (start, end, kind, span); kind is
         word/break/verb/atom…"""
         units: list[tuple[int, int, str, Span | None]] = []
-        kind_of = self._kind
+        kind_of, kinds = self._kind, self._kinds
         pos = 0  # everything before pos is consumed
         ai = 0
         i = 0
@@ -78,7 +78,10 @@ class Chunker:
                     pos = tok_end
                     i += 1
                     continue
-            units.append((start, tok_end, kind_of(word, prev), None))
+            kind = kinds.get(word)  # `_kind`'s cache, read here for the common case
+            if kind is None or (prev and len(word) == 1 and word in _CLASSIFIERS):
+                kind = kind_of(word, prev)
+            units.append((start, tok_end, kind, None))
             pos = tok_end
             i += 1
         return self._attach_parentheticals(text, self._thresholds(text, self._ordinals(text, units)))

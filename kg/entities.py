@@ -14,6 +14,7 @@ kg/chunks.py, list handling in kg/lists.py; this module types chunks and refines
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 import ahocorasick
 
@@ -189,10 +190,8 @@ class EntityFinder(Chunker, ListRules):
         # lexicon matches, leftmost-longest, not overlapping what is already atomic
         taken = [(s.start, s.end) for s in spans]
         for start, end, form in lex:
-            if any(a <= start and end <= b for a, b in taken):
-                continue
             if any(a < end and start < b for a, b in taken):
-                continue
+                continue  # inside or across a span already taken (all spans are non-empty)
             spans.append(self.lexicon_span(start, end, form))
             taken.append((start, end))
         # keep the outermost of overlapping atomic spans (《…关于…的决定》 contains an about-span)
@@ -233,8 +232,9 @@ class EntityFinder(Chunker, ListRules):
         verbs: list[tuple[int, int, str]] = []
         self._softs: list[int] = []
         chunks = self._group(text, units, verbs)
+        starts = [m[0] for m in lex]  # lex is sorted by start: each chunk bisects for its own matches
         for ch in chunks:
-            self._analyse(text, ch, lex)
+            self._analyse(text, ch, lex, starts)
         self._shared_heads(text, chunks)
         self._etc_lists(text, chunks)
         for ch in chunks:
@@ -247,7 +247,7 @@ class EntityFinder(Chunker, ListRules):
                 sp.end += offset
         return Analysis(chunks, [(a + offset, b + offset, w) for a, b, w in verbs], [a + offset for a in self._softs])
 
-    def _analyse(self, text: str, ch: Chunk, lex: list[tuple[int, int, str]]) -> None:
+    def _analyse(self, text: str, ch: Chunk, lex: list[tuple[int, int, str]], starts: list[int]) -> None:
         """Decide the chunk's main entity and collect nested lexicon mentions."""
         atoms = ch.spans
         raw = ch.text
@@ -299,7 +299,8 @@ class EntityFinder(Chunker, ListRules):
         ch.main = main
         covered = {(a.start, a.end) for a in atoms} | {a.name for a in atoms}
         nested = []
-        lex = [m for m in lex if ch.start <= m[0] and m[1] <= ch.end]  # only this chunk's matches are used
+        # only this chunk's matches are used (`starts`: the matches' starts, in order)
+        lex = [m for m in lex[bisect_left(starts, ch.start) : bisect_left(starts, ch.end)] if m[1] <= ch.end]
         if len(lex) > 1:  # (one match cannot sit inside another)
             inside = [(s, e) for s, e, _ in lex]
             # 工人 inside 产业工人: only the larger name (names inside a matched name still count)

@@ -8,6 +8,7 @@ built once per rules version by `get_context`.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 from .entities import EntityFinder
@@ -39,8 +40,14 @@ def get_context(rules: Rules) -> Context:
 
 
 def warm_up(rules: Rules) -> None:
-    """Pay the start-up cost (jieba dictionary, automaton) now, e.g. in a worker initializer."""
+    """Pay the start-up cost (jieba dictionary, automaton) now, e.g. in a worker initializer.
+
+    What exists by then lives as long as the process, so it is moved out of the cyclic GC's
+    reach (`gc.freeze`): full collections during extraction no longer re-scan the segmenter's and
+    the entity finder's tables (about 10 % of extraction time otherwise).
+    """
     get_context(rules)
+    gc.freeze()
 
 
 def analyse(doc: Document, rules: Rules) -> tuple[list[Sentence], list[Analysis]]:

@@ -113,7 +113,7 @@ class ListRules:
         marker = clean_name(first.text)[-1:]
         if marker in self.shared_markers and marker in surface[:-1]:
             return surface[surface.index(marker) + 1 :]
-        for suf, _ in self.rules.suffixes:
+        for suf, _ in self._suffixes_by_last.get(surface[-1:], ()):  # rules.suffixes, by last character
             if surface.endswith(suf) and len(surface) > len(suf):
                 return suf
         return ""

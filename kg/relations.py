@@ -93,6 +93,11 @@ class RelationFinder:
             self.literals.add_word(w, w)
         if len(self.literals):
             self.literals.make_automaton()
+        self.always = [i for i, (_, req) in enumerate(self.checked_templates) if not req]
+        self.by_literal: dict[str, list[int]] = {}  # literal -> templates that need it
+        for i, (_, req) in enumerate(self.checked_templates):
+            for w in req:
+                self.by_literal.setdefault(w, []).append(i)
         index = rules.surface_index
         self.word_entities = {w: index[n] for w, n in (rules.patterns.get("token_aliases") or {}).items() if n in index}
 
@@ -182,7 +187,11 @@ class RelationFinder:
         out: list[Found] = []
         clause = text[cs:ce]
         present = {w for _, w in self.literals.iter(clause)} if len(self.literals) else set()
-        for t, required in self.checked_templates:
+        candidates = set(self.always)
+        for w in present:
+            candidates.update(self.by_literal[w])
+        for i in sorted(candidates):  # in the rules' order
+            t, required = self.checked_templates[i]
             if not required <= present:
                 continue
             for m in t.regex.finditer(clause):

@@ -70,13 +70,13 @@ class Segmenter:
         """Token spans of `text` (whitespace tokens dropped), as `nlp.make_doc(text)` gives them."""
         out: list[tuple[int, int]] = []
         pos = 0
-        for blk in _RE_HAN.split(text):
+        for i, blk in enumerate(_RE_HAN.split(text)):  # odd items are the pattern's matches
             if not blk:
                 continue
-            if _RE_HAN.match(blk):
+            if i % 2:
                 self._cut_block(blk, pos, out)
             else:
-                out += [(pos + i, pos + i + 1) for i, ch in enumerate(blk) if not ch.isspace()]
+                out += [(pos + j, pos + j + 1) for j, ch in enumerate(blk) if not ch.isspace()]
             pos += len(blk)
         return out
 
