@@ -53,13 +53,6 @@ class Analysis:
     softs: list[int] = field(default_factory=list)  # absolute starts of verbs that are not triggers
 
 
-@dataclass(slots=True)
-class Token:
-    start: int  # relative to the sentence
-    end: int
-    text: str
-
-
 def unique_spans(spans: list[Span]) -> list[Span]:
     seen: set[int] = set()
     out = []
