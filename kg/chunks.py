@@ -63,7 +63,6 @@ class Chunker:
                 ai += 1
                 continue  # the same token may hold more after the atom
             word = text[start:tok_end]
-            prev = text[tokens[i - 1][0] : tokens[i - 1][1]] if i else ""
             if word in self.token_aliases and start == tok_start:
                 entry = self.index.get(self.token_aliases[word])
                 if entry is not None:
@@ -79,8 +78,8 @@ class Chunker:
                     i += 1
                     continue
             kind = kinds.get(word)  # `_kind`'s cache, read here for the common case
-            if kind is None or (prev and len(word) == 1 and word in _CLASSIFIERS):
-                kind = kind_of(word, prev)
+            if kind is None or (i and word in _CLASSIFIERS):  # (one-character words: 3|个)
+                kind = kind_of(word, text[tokens[i - 1][0] : tokens[i - 1][1]] if i else "")
             units.append((start, tok_end, kind, None))
             pos = tok_end
             i += 1
@@ -106,6 +105,8 @@ class Chunker:
     def _thresholds(self, text: str, units: list[tuple[int, int, str, Span | None]]):
         """县级|以上|各级工会, 百人|以上|企业: a level or a head count with 以上/以下 right before a
         noun is a modifier inside the name (县级以上各级工会), not a count and a breaker."""
+        if "以上" not in text and "以下" not in text:
+            return units
         out: list[tuple[int, int, str, Span | None]] = []
         for k, u in enumerate(units):
             word = text[u[0] : u[1]]
@@ -193,16 +194,17 @@ class Chunker:
         """
         chunks: list[Chunk] = []
         cur: list = []
+        plain = True  # cur holds only words and atoms: nothing for `_settle` to do
         list_id = 0
         self._after_actor: set[int] = set()  # tentative verbs right after an actor (全国工会|就业…)
 
         def flush(next_list: bool) -> None:
-            nonlocal cur, list_id
+            nonlocal cur, list_id, plain
             if not cur:  # nothing to settle (the common case: a breaker after a breaker)
                 if not next_list:
                     list_id += 1
                 return
-            for k, piece in enumerate(self._settle(text, cur, verbs)):
+            for k, piece in enumerate([cur] if plain else self._settle(text, cur, verbs)):
                 if k:
                     list_id += 1
                 start, end = piece[0][0], piece[-1][1]
@@ -210,12 +212,18 @@ class Chunker:
                 words = [(u[0], u[1]) for u in piece]
                 chunks.append(Chunk(start, end, text[start:end], spans=spans, list_id=list_id, words=words))
             cur = []
+            plain = True
             if not next_list:
                 list_id += 1
 
         prev_kind = "break"
-        ends = {u[1] for u in units}
-        for s, e, kind, sp in units:
+        ends: set[int] | None = None  # unit ends, for 的 (made when first needed)
+        for u in units:
+            s, e, kind, sp = u
+            if kind == "word":  # the most common kind
+                cur.append(u)
+                prev_kind = kind
+                continue
             word = text[s:e]
             if kind == "ordinal":
                 cur.append((s, e, "word", sp))  # 第十七次: a word inside a name
@@ -224,18 +232,20 @@ class Chunker:
             if kind in ("verb", "soft"):
                 if kind == "verb" and prev_kind == "verb" and not cur:
                     cur.append((s, e, "chain", sp))  # 成立|推进…小组: the second verb may open a name
+                    plain = False
                     prev_kind = "word"
                     continue
-                content = [u for u in cur if u[2] in ("word", "atom", "chain")]
                 if (
-                    content
+                    cur
                     and cur[-1][2] in ("word", "atom", "tsoft", "tverb")
+                    and (content := [c for c in cur if c[2] in ("word", "atom", "chain")])
                     and self._nounish(text, content[-1])
                     and (not (after_actor := self._actor_before(text, content)) or self._tag_verb(word))
                 ):
                     if after_actor:
                         self._after_actor.add(s)
                     cur.append((s, e, "t" + kind, sp))
+                    plain = False
                     prev_kind = kind
                     continue
                 flush(False)
@@ -249,11 +259,12 @@ class Chunker:
                 if word == "、":
                     flush(True)
                 else:
-                    cur.append((s, e, kind, sp))  # decided later: 政府与工会联席会议制度 vs A和B
+                    cur.append(u)  # decided later: 政府与工会联席会议制度 vs A和B
+                    plain = False
                 prev_kind = "conj"
                 continue
             if kind == "break":
-                if word == "的" and cur and self._de_joins(text, cur, e, ends):
+                if word == "的" and cur and self._de_joins(text, cur, e, ends or (ends := {u[1] for u in units})):
                     cur.append((s, e, "word", None))
                     prev_kind = "word"
                     continue
@@ -272,11 +283,11 @@ class Chunker:
                 flush(True)  # “A”“B”: two names side by side
             if kind == "atom" and sp is not None and sp.source in ("title", "pattern"):
                 flush(True)  # 《…》 is a name of its own: …会议|《关于…的决定》
-                cur.append((s, e, kind, sp))
+                cur.append(u)
                 flush(True)
                 prev_kind = kind
                 continue
-            cur.append((s, e, kind, sp))
+            cur.append(u)
             prev_kind = kind
         flush(False)
         verbs.sort()
@@ -346,7 +357,8 @@ class Chunker:
                     return []
             else:
                 cur = [(cur[0][0], cur[0][1], "word", None)] + cur[1:]
-        if not any(u[2] in ("tverb", "tsoft") for u in cur):
+        kinds = {u[2] for u in cur}
+        if "tverb" not in kinds and "tsoft" not in kinds:
             return [cur]  # nothing tentative to settle
         typ = self._type_of_name(clean_name(text[cur[0][0] : cur[-1][1]]))
         for k, u in enumerate(cur):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from itertools import chain
 
 import ahocorasick
 
@@ -68,6 +69,8 @@ class EntityFinder(Chunker, ListRules):
         self.strip_prefixes = sorted(rules.words("strip_prefixes"), key=len, reverse=True)
         self.actor_trailers = rules.words("actor_trailers")
         self.person_titles = rules.words("person_titles")
+        # any title as a substring (a chunk without one cannot name a person after a title)
+        self._title_in = re.compile("|".join(map(re.escape, sorted(self.person_titles))) or "(?!)")
         self.self_refs = rules.words("self_references")
         self.verbs = rules.verbs
         self.actor_types = rules.actor_types
@@ -189,11 +192,12 @@ class EntityFinder(Chunker, ListRules):
             spans.append(Span(m.start(), end, inner, typ or "", "quote", text[m.start() : end], aliases))
         # lexicon matches, leftmost-longest, not overlapping what is already atomic
         taken = [(s.start, s.end) for s in spans]
+        last_end = -1  # lexicon spans taken so far do not overlap and come by start: the last ends last
         for start, end, form in lex:
-            if any(a < end and start < b for a, b in taken):
+            if start < last_end or (taken and any(a < end and start < b for a, b in taken)):
                 continue  # inside or across a span already taken (all spans are non-empty)
             spans.append(self.lexicon_span(start, end, form))
-            taken.append((start, end))
+            last_end = end
         # keep the outermost of overlapping atomic spans (《…关于…的决定》 contains an about-span)
         spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
         kept: list[Span] = []
@@ -225,9 +229,12 @@ class EntityFinder(Chunker, ListRules):
     def analyse(self, text: str, offset: int, tokens: list[tuple[int, int]]) -> Analysis:
         """Cut one sentence into chunks and find their entities (offsets made absolute);
         `tokens` are the segmenter's (start, end) spans in `text`."""
-        bounds = {a for a, _ in tokens} | {b for _, b in tokens}
+        bounds = set(chain.from_iterable(tokens))
         lex = self.lexicon_matches(text, bounds, nested=True)
-        atomic = self.atomic_spans(text, [m for m in lex if self._aligned(m, bounds)])
+        # (`_aligned`, inlined: this runs for every match)
+        atomic = self.atomic_spans(
+            text, [m for m in lex if (m[0] in bounds) + (m[1] in bounds) >= (2 if len(m[2]) <= 3 else 1)]
+        )
         units = self._units(text, tokens, atomic)
         verbs: list[tuple[int, int, str]] = []
         self._softs: list[int] = []
@@ -251,7 +258,7 @@ class EntityFinder(Chunker, ListRules):
         """Decide the chunk's main entity and collect nested lexicon mentions."""
         atoms = ch.spans
         raw = ch.text
-        lead = len(raw) - len(raw.lstrip("和与及"))
+        lead = len(raw) - len(raw.lstrip("和与及")) if raw.startswith(("和", "与", "及")) else 0
         if lead:
             ch.start += lead
             raw = raw[lead:]
@@ -297,10 +304,14 @@ class EntityFinder(Chunker, ListRules):
                 main.start = ch.start
                 main.surface = text[ch.start : main.end]
         ch.main = main
+        # only this chunk's matches are used (`starts`: the matches' starts, in order)
+        lo, hi = bisect_left(starts, ch.start), bisect_left(starts, ch.end)
+        if lo == hi:  # no lexicon match starts inside (most chunks)
+            ch.spans = unique_spans(([main] if main else []) + atoms)
+            return
         covered = {(a.start, a.end) for a in atoms} | {a.name for a in atoms}
         nested = []
-        # only this chunk's matches are used (`starts`: the matches' starts, in order)
-        lex = [m for m in lex[bisect_left(starts, ch.start) : bisect_left(starts, ch.end)] if m[1] <= ch.end]
+        lex = [m for m in lex[lo:hi] if m[1] <= ch.end]
         if len(lex) > 1:  # (one match cannot sit inside another)
             inside = [(s, e) for s, e, _ in lex]
             # 工人 inside 产业工人: only the larger name (names inside a matched name still count)
@@ -427,6 +438,8 @@ class EntityFinder(Chunker, ListRules):
 
     def _person(self, text: str, ch: Chunk) -> Span | None:
         """高级技师洪家光: a short unknown name after an office title, ending the chunk."""
+        if len(ch.words) < 2 or not self._title_in.search(ch.text):
+            return None  # no title in the chunk (most chunks)
         for k in range(len(ch.words) - 1, 0, -1):
             ts, te = ch.words[k - 1]
             if text[ts:te] not in self.person_titles:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_STRIP_MARKS = re.compile(r"[《》〈〉“”\"「」『』‘’\s]")
+NAME_MARKS = '《》〈〉“”"「」『』‘’'  # dropped from names, with white space
+_STRIP_MARKS = re.compile("[" + NAME_MARKS + r"\s]")
 
 
 def clean_name(text: str) -> str:
@@ -54,6 +55,9 @@ class Analysis:
 
 
 def unique_spans(spans: list[Span]) -> list[Span]:
+    """`spans` without repeated objects (a new list; first occurrence kept)."""
+    if len(spans) < 3:  # most chunks hold one or two spans
+        return spans[:1] if len(spans) == 2 and spans[0] is spans[1] else spans[:]
     seen: set[int] = set()
     out = []
     for s in spans:
