@@ -17,11 +17,12 @@ from .model import Document
 from .relations import Found
 from .rules import Rules
 from .sentences import Sentence
-from .spans import Analysis, Span, clean_name
+from .spans import NAME_MARKS, Analysis, Span, clean_name
 
 _CJK_NAME = re.compile(r"^[\u3400-\u9fff·]{2,4}$")
 _FUNCTION_CHARS = set("的和与及在对把向给同为由将让使从以经、，。；：“”《》（）")
 _MIN_HEADING = 10
+_CLAUSE_MARK = re.compile("[，；：。]")
 _PRONOUNS: dict[str, tuple[str, ...]] = {}  # rules version -> speaker pronouns (heading_cuts runs per sentence)
 
 
@@ -64,11 +65,17 @@ class Resolver:
         return self.index[name].id if name in self.index else ""
 
     def aliases(self, sp: Span, name: str) -> set[str]:
-        forms = {clean_name(sp.surface), *(clean_name(a) for a in sp.aliases)}
-        if name in self.index:
-            entry = self.index[name]
-            forms &= {entry.name, *entry.aliases} | {clean_name(sp.surface)}
-        return {f for f in forms if f and f != name}
+        """The span's surface, and those of its aliases the lexicon entry (if any) knows, but not `name`."""
+        surface = clean_name(sp.surface)
+        out = {surface} if surface and surface != name else set()
+        if sp.aliases:
+            entry = self.index.get(name)
+            known = None if entry is None else {entry.name, *entry.aliases}
+            for a in sp.aliases:
+                form = clean_name(a)
+                if form and form != name and (known is None or form in known):
+                    out.add(form)
+        return out
 
 
 class Anaphora:
@@ -77,11 +84,15 @@ class Anaphora:
     def __init__(self, rules: Rules) -> None:
         self.heads = tuple(sorted(rules.words("anaphoric_heads"), key=len, reverse=True))
         self.head_set = frozenset(self.heads)
+        # a chunk can be a bare head only if it ends in a head's last character or in a mark
+        # that clean_name drops (checked first: clean_name on every chunk was most of `resolve`)
+        self.maybe_head_ends = frozenset(h[-1] for h in self.heads) | frozenset(NAME_MARKS)
         self.last: dict[str, Span] = {}
 
     def resolve(self, chunks: list) -> None:
         for ch in chunks:
-            bare = clean_name(ch.text)
+            end = ch.text[-1:]
+            bare = clean_name(ch.text) if end in self.maybe_head_ends or end.isspace() else ""
             if bare in self.head_set and (ch.main is None or ch.main.name == bare):
                 ante = self.last.get(bare) or self.last.get(bare[-2:])
                 if ante is not None:
@@ -217,8 +228,8 @@ def heading_cuts(text: str, sent: Sentence, an: Analysis, rules: Rules) -> list[
     pronouns = _PRONOUNS.get(rules.version)
     if pronouns is None:
         pronouns = _PRONOUNS[rules.version] = tuple(rules.words("speaker_pronouns"))
-    verb_starts = {v[0] for v in an.verbs}
-    verb_ends = {v[1] for v in an.verbs}
+    verb_starts: set[int] | None = None
+    verb_ends: set[int] = set()
     cuts: list[int] = []
     candidates = [
         c.start for c in an.chunks if c.main is not None and c.main.type in actor_types and c.main.start == c.start
@@ -228,9 +239,8 @@ def heading_cuts(text: str, sent: Sentence, an: Analysis, rules: Rules) -> list[
         if w in sub:
             candidates += [m.start() + sent.start for m in re.finditer(re.escape(w), sub)]
     for p in sorted(set(candidates)):
-        clause_start = max(text.rfind(ch, sent.start, p) for ch in "，；：。")
-        clause_start = sent.start if clause_start < sent.start else clause_start + 1
-        if p - clause_start < _MIN_HEADING:
+        # the clause so far is shorter than a heading: p is too close to the start or to a mark
+        if p - sent.start < _MIN_HEADING or _CLAUSE_MARK.search(text, p - _MIN_HEADING, p):
             continue
         before = text[p - 1]
         if before in _FUNCTION_CHARS or not ("\u3400" <= before <= "\u9fff"):
@@ -238,6 +248,8 @@ def heading_cuts(text: str, sent: Sentence, an: Analysis, rules: Rules) -> list[
         chunk = next((c for c in an.chunks if c.start == p), None)
         after = chunk.end if chunk else p + 2
         # an agent is followed by its verb; right after another verb it must be followed at once
+        if verb_starts is None:
+            verb_starts, verb_ends = {v[0] for v in an.verbs}, {v[1] for v in an.verbs}
         reach = 0 if p in verb_ends else 4
         if not any(0 <= v - after <= reach for v in verb_starts) and not text.startswith(pronouns, p):
             continue

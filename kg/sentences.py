@@ -58,7 +58,14 @@ def _spans(text: str, start: int, end: int, stops: set[str]) -> list[tuple[int, 
             s = i + 1
     if s < end:
         out.append((s, end))
-    return [(a, b) for a, b in (_trim(text, a, b) for a, b in out) if b > a]
+    # every piece is non-empty; most neither start nor end with white space
+    return [
+        (a, b)
+        for a, b in (
+            _trim(text, a, b) if text[a].isspace() or text[b - 1].isspace() else (a, b) for a, b in out
+        )
+        if b > a
+    ]
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
