@@ -37,7 +37,7 @@ _RE_HAN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")
 _MAX_HMM_CACHED = 200_000
 _ABSENT = object()  # an overlay value: the word was not in the base dictionary
 _MIN_INF = float("-inf")
-_LEN_BITS = 8  # an automaton value is (frequency rank << _LEN_BITS) | word length
+_LEN_BITS = 8  # an automaton value is (frequency's index << _LEN_BITS) | word length
 _LEN_MASK = (1 << _LEN_BITS) - 1
 
 
@@ -68,7 +68,7 @@ class Segmenter:
         self.nlp.tokenizer.segmenter = "jieba"
         self.nlp.tokenizer.jieba_seg = self.jieba
         self._logtotal = log(self.jieba.total)
-        self._words, self._logp = _word_automaton(freq, self._logtotal)
+        self._words, self._logps = _word_automaton(freq, self._logtotal)
         self._pos: Any = None  # the part-of-speech tokenizer over the base view, made on first use
         self._hmm: dict[str, tuple[int, ...]] = {}  # run of unknown characters -> finalseg word lengths
 
@@ -88,9 +88,40 @@ class Segmenter:
 
     def _cut_block(self, blk: str, pos: int, out: list[tuple[int, int]]) -> None:
         """Append the words of one block, at offset `pos`: jieba.Tokenizer's `__cut_DAG`
-        (accurate mode, HMM on)."""
-        length = self._route(blk)
-        x, buf, n = 0, 0, len(blk)  # buf: length of the run of single characters before x
+        (accurate mode, HMM on), its get_DAG + calc done in one backward pass.
+
+        The dictionary words in `blk` come from an Aho-Corasick automaton of the reversed words
+        run over the reversed block (in C), grouped by start position, last start first — the
+        order of jieba's backward pass. Each score is the same floating-point sum in the same
+        order as jieba's (`log(freq) - logtotal` is precomputed); ties go to the longer word, as
+        jieba's max over (score, end) does.
+        """
+        n = len(blk)
+        last = n - 1
+        score = [0.0] * (n + 1)
+        length = [1] * n  # the length of the best word from each position
+        logps, single = self._logps, -self._logtotal  # single: a character that starts no word
+        mask, bits = _LEN_MASK, _LEN_BITS
+        cur, best, best_len = n, _MIN_INF, 1  # cur: the start whose words are being compared
+        for e, v in self._words.iter(blk[::-1]):
+            s = last - e
+            if s != cur:
+                if cur < n:
+                    score[cur] = best
+                    length[cur] = best_len
+                for q in range(cur - 1, s, -1) if s < cur - 1 else ():  # no word starts at q
+                    score[q] = single + score[q + 1]
+                cur, best = s, _MIN_INF
+            w = v & mask
+            val = logps[v >> bits] + score[s + w]
+            if val > best or (val == best and w > best_len):
+                best, best_len = val, w
+        if cur < n:
+            length[cur] = best_len  # (no score needed: nothing before it is left to compare)
+            for q in range(cur - 1, -1, -1):
+                score[q] = single + score[q + 1]
+        # the cut: runs of single characters go to the HMM
+        x, buf = 0, 0  # buf: length of the run of single characters before x
         while x < n:
             y = x + length[x]
             if y - x == 1:
@@ -119,40 +150,6 @@ class Segmenter:
         for n in lengths:
             out.append((pos, pos + n))
             pos += n
-
-    def _route(self, blk: str) -> list[int]:
-        """For each position, the length of the best word from there: jieba's get_DAG + calc.
-
-        The dictionary words in `blk` come from an Aho-Corasick automaton of the reversed words
-        run over the reversed block (in C), grouped by start position, last start first — the
-        order of jieba's backward pass. Each score is the same floating-point sum in the same
-        order as jieba's (`log(freq) - logtotal` is precomputed per frequency); ties go to the
-        longer word, as jieba's max over (score, end) does.
-        """
-        n = len(blk)
-        score = [0.0] * (n + 1)
-        length = [1] * n
-        logp, single = self._logp, -self._logtotal  # single: a character that starts no word
-        cur, best, best_len = n, _MIN_INF, 1  # cur: the start whose words are being compared
-        for e, v in self._words.iter(blk[::-1]):
-            s = n - 1 - e
-            if s != cur:
-                if cur < n:
-                    score[cur] = best
-                    length[cur] = best_len
-                for q in range(cur - 1, s, -1) if s < cur - 1 else ():  # no word starts at q
-                    score[q] = single + score[q + 1]
-                cur, best = s, _MIN_INF
-            w = v & _LEN_MASK
-            val = logp[v >> _LEN_BITS] + score[s + w]
-            if val > best or (val == best and w > best_len):
-                best, best_len = val, w
-        if cur < n:
-            score[cur] = best
-            length[cur] = best_len
-        for q in range(cur - 1, -1, -1):
-            score[q] = single + score[q + 1]
-        return length
 
     def guess_tag(self, word: str) -> str | None:
         """jieba.posseg's tag for `word` when it cuts it as one word, else None — computed as
@@ -298,24 +295,25 @@ class _BaseView:
 
 def _word_automaton(freq: dict[str, int], logtotal: float) -> tuple[Any, list[float]]:
     """An automaton of every dictionary word (frequency > 0), reversed, and the table of
-    `log(freq) - logtotal` its values point into (one entry per distinct frequency: a few
-    thousand floats, where one per word would cost ~10 MB per process)."""
+    `log(freq) - logtotal` its values point into: a value is (frequency's index << 8) | length,
+    one table entry per distinct frequency (a few thousand; one float per word would cost
+    ~10 MB per process). Unpacking two ints is quicker in `_cut_block` than a (length, log) tuple."""
     import ahocorasick
 
     words = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-    ranks: dict[int, int] = {}
-    logp: list[float] = []
+    index: dict[int, int] = {}
+    logps: list[float] = []
     for word, f in freq.items():
         if f:
-            rank = ranks.get(f)
-            if rank is None:
-                rank = ranks[f] = len(logp)
-                logp.append(log(f) - logtotal)
+            i = index.get(f)
+            if i is None:
+                i = index[f] = len(logps)
+                logps.append(log(f) - logtotal)
             if len(word) > _LEN_MASK:
                 raise ValueError(f"dictionary word longer than {_LEN_MASK} characters: {word[:20]}…")
-            words.add_word(word[::-1], rank << _LEN_BITS | len(word))
+            words.add_word(word[::-1], i << _LEN_BITS | len(word))
     words.make_automaton()
-    return words, logp
+    return words, logps
 
 
 def get_segmenter(rules: Rules) -> Segmenter:
