@@ -128,7 +128,8 @@ class EntityFinder(Chunker, ListRules):
             match = (end_idx - len(form) + 1, end_idx + 1, form)
             if nested or self._aligned(match, bounds):
                 out.append(match)
-        out.sort(key=lambda m: (m[0], -(m[1] - m[0])))
+        if len(out) > 1:
+            out.sort(key=lambda m: (m[0], -(m[1] - m[0])))
         return out
 
     @staticmethod
@@ -248,7 +249,8 @@ class EntityFinder(Chunker, ListRules):
             ch.start += offset
             ch.end += offset
             spans = unique_spans(ch.spans)
-            spans += [i for sp in spans for i in sp.issuers if all(i is not x for x in spans)]
+            if any(sp.issuers for sp in spans):  # issuers of a title may sit outside the chunk's spans
+                spans += [i for sp in spans for i in sp.issuers if all(i is not x for x in spans)]
             for sp in spans:
                 sp.start += offset
                 sp.end += offset
@@ -315,13 +317,15 @@ class EntityFinder(Chunker, ListRules):
         if len(lex) > 1:  # (one match cannot sit inside another)
             inside = [(s, e) for s, e, _ in lex]
             # 工人 inside 产业工人: only the larger name (names inside a matched name still count)
-            lex = [
-                m
-                for m in lex
-                if not any(
-                    a <= m[0] and m[1] <= b and (a, b) != (m[0], m[1]) and (a, b) not in covered for a, b in inside
-                )
-            ]
+            kept = []
+            for m in lex:
+                s, e = m[0], m[1]
+                for a, b in inside:
+                    if a <= s and e <= b and (a != s or b != e) and (a, b) not in covered:
+                        break
+                else:
+                    kept.append(m)
+            lex = kept
         for s, e, f in lex:
             if (s, e) not in covered and self.index[f].name not in covered:
                 nested.append(self.lexicon_span(s, e, f))

@@ -89,8 +89,9 @@ def extract(doc: Document, rules: Rules) -> DocResult:
                 ch.main.type = "Concept"  # a quoted slogan no verb types: a formulation
             if ch.main is not None and ch.main.type and ch.main.source != "token":
                 mentions.append((ch.main, si))
-            nested += [(sp, si) for sp in ch.spans if sp.type and (sp is not ch.main or sp.source == "token")]
             for sp in ch.spans:
+                if sp.type and (sp is not ch.main or sp.source == "token"):
+                    nested.append((sp, si))
                 for iss in sp.issuers:
                     found.append(Found(iss, "issues", sp, si))
         found += ctx.relations.sentence(text, sent.start, sent.end, si, an, state)

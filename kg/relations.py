@@ -187,6 +187,8 @@ class RelationFinder:
         out: list[Found] = []
         clause = text[cs:ce]
         present = {w for _, w in self.literals.iter(clause)} if len(self.literals) else set()
+        if not present and not self.always:
+            return out  # no template can match (most clauses)
         candidates = set(self.always)
         for w in present:
             candidates.update(self.by_literal[w])

@@ -193,7 +193,8 @@ def _guess_tokenizer_class() -> type:
 
 
 _MIN_FLOAT = -3.14e100
-_TABLES: dict[int, tuple[dict[Any, frozenset[Any]], dict[Any, frozenset[Any]]]] = {}  # id(trans_p) -> indexes
+# id(trans_p) -> (state -> states that step to it, state -> states it steps to, state -> {source: log p})
+_TABLES: dict[int, tuple[dict[Any, frozenset[Any]], dict[Any, frozenset[Any]], dict[Any, dict[Any, float]]]] = {}
 
 
 def _viterbi(obs: str, states: dict, start_p: dict, trans_p: dict, emit_p: dict) -> tuple[float, list[Any]]:
@@ -208,8 +209,9 @@ def _viterbi(obs: str, states: dict, start_p: dict, trans_p: dict, emit_p: dict)
                 found.setdefault(y, set()).add(y0)
         sources = {y: frozenset(ys) for y, ys in found.items()}
         targets = {y0: frozenset(nxt) for y0, nxt in trans_p.items()}
-        tables = _TABLES[id(trans_p)] = (sources, targets)
-    sources, targets = tables
+        into = {y: {y0: trans_p[y0][y] for y0 in ys} for y, ys in found.items()}
+        tables = _TABLES[id(trans_p)] = (sources, targets, into)
+    sources, targets, into = tables
     V: list[dict[Any, float]] = [{}]  # noqa: N806 (jieba's names)
     mem_path: list[dict[Any, Any]] = [{}]
     all_states = trans_p.keys()
@@ -230,7 +232,11 @@ def _viterbi(obs: str, states: dict, start_p: dict, trans_p: dict, emit_p: dict)
         for y in obs_states:
             emit = emit_p[y].get(char, _MIN_FLOAT)
             cands = sources.get(y, frozenset()) & prev_set
-            best = max((last_v[y0] + trans_p[y0][y] + emit, y0) for y0 in cands) if cands else None
+            if cands:
+                step = into[y]  # trans_p[y0][y] for each y0 in cands
+                best = max([(last_v[y0] + step[y0] + emit, y0) for y0 in cands])
+            else:
+                best = None
             if best is None or best[0] == _MIN_INF:
                 best = max((last_v[y0] + trans_p[y0].get(y, _MIN_INF) + emit, y0) for y0 in prev_states)
             V[t][y] = best[0]
