@@ -249,11 +249,15 @@ class EntityFinder(Chunker, ListRules):
             ch.start += offset
             ch.end += offset
             spans = unique_spans(ch.spans)
-            if any(sp.issuers for sp in spans):  # issuers of a title may sit outside the chunk's spans
-                spans += [i for sp in spans for i in sp.issuers if all(i is not x for x in spans)]
+            issuers = False
             for sp in spans:
                 sp.start += offset
                 sp.end += offset
+                issuers = issuers or bool(sp.issuers)
+            if issuers:  # a title's issuers may sit outside the chunk's spans: shift those too
+                for i in [i for sp in spans for i in sp.issuers if all(i is not x for x in spans)]:
+                    i.start += offset
+                    i.end += offset
         return Analysis(chunks, [(a + offset, b + offset, w) for a, b, w in verbs], [a + offset for a in self._softs])
 
     def _analyse(self, text: str, ch: Chunk, lex: list[tuple[int, int, str]], starts: list[int]) -> None:

@@ -40,6 +40,8 @@ class ListRules:
         """Lists (A、B、C): a bare modifier takes the last item's head (区域性、行业性工会联合会);
         a short unknown word among names is a name too (丁薛祥、尤权、…); parallel phrases
         under one head are one name (技术工人培养、使用、评价、考核机制)."""
+        if len({ch.list_id for ch in chunks}) == len(chunks):
+            return  # no list in the sentence (most sentences)
         by_list: dict[int, list[Chunk]] = {}
         for ch in chunks:
             by_list.setdefault(ch.list_id, []).append(ch)

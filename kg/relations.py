@@ -160,7 +160,9 @@ class RelationFinder:
         """Actors before the clause's first verb, not governed by a preposition or any other
         verb (推动|更多劳动模范… is an object); 我们 = the speaker."""
         first_verb = verbs[0][0] if verbs else ce
-        first_verb = min([first_verb] + [p for p in softs if cs <= p < first_verb])
+        for p in softs:  # the first verb or soft breaker
+            if cs <= p < first_verb:
+                first_verb = p
         head = text[cs:first_verb]
         if state.speaker is not None and any(w in head for w in self.speaker_words):
             return [state.speaker]
@@ -264,12 +266,10 @@ class RelationFinder:
                 continue
             if sp.source == "lexicon" and sp.type not in ("Program", "Organization", "Union"):
                 continue
-            inner = [
-                o
-                for o in same
-                if o is not sp and sp.start <= o.start and o.end <= sp.end and (o.end - o.start) < (sp.end - sp.start)
-            ]
-            out += self._joint(sp, inner, si)
+            a, b = sp.start, sp.end  # (a shorter span is never sp itself)
+            inner = [o for o in same if a <= o.start and o.end <= b and o.end - o.start < b - a]
+            if len(inner) > 1:  # two actors at least
+                out += self._joint(sp, inner, si)
             for o in inner:
                 if (
                     o.type == "WorkerGroup"
