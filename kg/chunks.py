@@ -204,6 +204,13 @@ class Chunker:
                 if not next_list:
                     list_id += 1
                 return
+            if plain and len(cur) == 1:  # one word or atom (the next most common case)
+                s, e, _, sp = cur[0]
+                chunks.append(Chunk(s, e, text[s:e], spans=[] if sp is None else [sp], list_id=list_id, words=[(s, e)]))
+                cur = []
+                if not next_list:
+                    list_id += 1
+                return
             for k, piece in enumerate([cur] if plain else self._settle(text, cur, verbs)):
                 if k:
                     list_id += 1

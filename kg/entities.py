@@ -269,7 +269,6 @@ class EntityFinder(Chunker, ListRules):
             ch.start += lead
             raw = raw[lead:]
             ch.text = raw
-        name = clean_name(raw)
         main: Span | None = None
         if len(atoms) == 1 and atoms[0].start == ch.start and atoms[0].end == ch.end:
             main = atoms[0]
@@ -277,7 +276,7 @@ class EntityFinder(Chunker, ListRules):
                 ch.quote_only = True
         elif atoms and atoms[-1].end == ch.end and atoms[-1].source in ("title", "about"):
             main = atoms[-1]  # 《…》 and 关于…的… delimit the name themselves
-        elif name:
+        elif name := clean_name(raw):
             main = self._pattern_span(ch, name, raw, atoms)
             last = atoms[-1] if atoms else None
             if (
@@ -293,10 +292,8 @@ class EntityFinder(Chunker, ListRules):
                 main = last  # 关心|职工, 今年适逢|中华全国总工会: the known actor is the name
         if main is None and atoms and atoms[-1].end == ch.end and atoms[-1].type:
             main = atoms[-1]
-        if main is None:
-            main = self._person(text, ch)
-        if main is None:
-            main = self._trim_trailing(text, ch, atoms)
+        if main is None and len(ch.words) > 1:  # (both need a word before the name)
+            main = self._person(text, ch) or self._trim_trailing(text, ch, atoms)
         if main is not None and main.source in ("suffix", "shared"):
             main = self._refine(text, ch, main, atoms)
         if main is not None and main.type == "Person":
