@@ -199,6 +199,8 @@ class EntityFinder(Chunker, ListRules):
                 continue  # inside or across a span already taken (all spans are non-empty)
             spans.append(self.lexicon_span(start, end, form))
             last_end = end
+        if not taken:
+            return spans  # lexicon spans only: already in order and not overlapping
         # keep the outermost of overlapping atomic spans (《…关于…的决定》 contains an about-span)
         spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
         kept: list[Span] = []
