@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-SENTENCE_END = set("。！？；!?;")
-CLAUSE_END = SENTENCE_END | set("，：,:")
+SENTENCE_END = frozenset("。！？；!?;")  # (frozen: `_marks` looks its pattern up by the set itself)
+CLAUSE_END = SENTENCE_END | frozenset("，：,:")
 _OPEN = {"“": "”", "《": "》", "「": "」", "（": "）", "(": ")"}
 
 
@@ -23,7 +23,7 @@ class Sentence:
     meta: bool = False  # a byline or other metadata span, not content
 
 
-def _marks(stops: set[str]) -> re.Pattern[str]:
+def _marks(stops: frozenset[str]) -> re.Pattern[str]:
     """The characters `_spans` acts on: stops, brackets and line breaks (every other one is skipped)."""
     key = frozenset(stops)
     rx = _MARKS.get(key)
@@ -36,7 +36,7 @@ def _marks(stops: set[str]) -> re.Pattern[str]:
 _MARKS: dict[frozenset[str], re.Pattern[str]] = {}
 
 
-def _spans(text: str, start: int, end: int, stops: set[str]) -> list[tuple[int, int]]:
+def _spans(text: str, start: int, end: int, stops: frozenset[str]) -> list[tuple[int, int]]:
     """Split text[start:end] after each stop character outside quotes and brackets."""
     out = []
     depth: list[str] = []
@@ -59,13 +59,14 @@ def _spans(text: str, start: int, end: int, stops: set[str]) -> list[tuple[int, 
     if s < end:
         out.append((s, end))
     # every piece is non-empty; most neither start nor end with white space
-    return [
-        (a, b)
-        for a, b in (
-            _trim(text, a, b) if text[a].isspace() or text[b - 1].isspace() else (a, b) for a, b in out
-        )
-        if b > a
-    ]
+    trimmed = []
+    for a, b in out:
+        if text[a].isspace() or text[b - 1].isspace():
+            a, b = _trim(text, a, b)
+            if b <= a:
+                continue
+        trimmed.append((a, b))
+    return trimmed
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
