@@ -94,18 +94,30 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         result = run_build(args.inputs, rules=rules, progress=not args.quiet, jobs=args.jobs,
                            engine=args.engine, scheduler=args.scheduler, cache_dir=cache_dir,
-                           node_evidence=args.node_evidence)
+                           node_evidence=args.node_evidence, make_graph=False)
     except (EngineError, CacheError) as exc:
         raise UserError(str(exc)) from exc
     for err in result.errors:
         print(f"kg: skipped {err}", file=sys.stderr)
-    G = result.graph
-    gc.freeze()  # the graph lives until exit: exporters' allocations need not make the GC re-scan it
-    options = {"base_iri": args.base_iri} if args.base_iri else {}
-    written = export_all(G, args.out, formats, **options)
+    builder = result.builder
+    assert builder is not None
+    wanted = [f for f in EXPORTERS if formats is None or f in formats]
+    others = [f for f in wanted if f != "json"]
+    graph_attrs = {"rules_version": rules.version}
+    written: list[Path] = []
+    if "json" in wanted:  # straight from the merge: the graph's evidence never sits in memory
+        path = Path(args.out) / EXPORTERS["json"][0]
+        nodes, edges = builder.write_node_link(path, args.node_evidence, graph_attrs, consume=not others)
+        written.append(path)
+    if others or not wanted:  # the other writers take a NetworkX graph
+        G = builder.graph(args.node_evidence, consume=True)
+        G.graph.update(graph_attrs)
+        gc.freeze()  # the graph lives until exit: exporters' allocations need not make the GC re-scan it
+        options = {"base_iri": args.base_iri} if args.base_iri else {}
+        written += export_all(G, args.out, others, **options)
+        nodes, edges = G.number_of_nodes(), G.number_of_edges()
     log(args, f"kg: {result.documents} document(s) ({result.extracted} extracted, {result.cached} from cache; "
-              f"{result.engine}), {G.number_of_nodes()} nodes, "
-              f"{G.number_of_edges()} edges in {time.perf_counter() - t0:.1f}s")
+              f"{result.engine}), {nodes} nodes, {edges} edges in {time.perf_counter() - t0:.1f}s")
     for path in written:
         log(args, f"  wrote {path}")
     return 1 if result.errors else 0

@@ -267,3 +267,69 @@ def test_node_evidence_is_capped_but_docs_are_complete(small, tmp_path):
 
     write(full, tmp_path / "graph.json")
     assert (tmp_path / "graph.json").read_text(encoding="utf-8") == dumps(full)
+
+
+@pytest.mark.parametrize("node_evidence", [0, 2, 20])
+def test_graph_json_streamed_from_the_merge_is_the_graph_s(small, tmp_path, node_evidence):
+    """`kg build` writes graph.json from the builder (GraphBuilder.write_node_link), never making
+    the NetworkX graph: the bytes are those of nodelink.write(run_build(...).graph)."""
+    from kg.export.nodelink import write
+
+    folder, _ = small
+    rules = load_rules()
+    G = run_build([str(folder)], jobs=1, node_evidence=node_evidence).graph
+    write(G, tmp_path / "nx.json")
+    merged = run_build([str(folder)], jobs=1, node_evidence=node_evidence, make_graph=False)
+    assert merged.graph is None
+    builder = merged.builder
+    counts = builder.write_node_link(tmp_path / "kept.json", node_evidence, {"rules_version": rules.version})
+    assert counts == (G.number_of_nodes(), G.number_of_edges())
+    assert builder.write_node_link(tmp_path / "consumed.json", node_evidence, {"rules_version": rules.version},
+                                   consume=True) == counts
+    assert not builder.documents and not list(tmp_path.glob(".*"))  # no spill or temporary file left
+    expected = (tmp_path / "nx.json").read_bytes()
+    assert (tmp_path / "kept.json").read_bytes() == expected
+    assert (tmp_path / "consumed.json").read_bytes() == expected
+
+
+def test_graph_json_streamed_from_an_empty_merge(tmp_path):
+    import networkx as nx
+
+    from kg.export.nodelink import write
+    from kg.graph import GraphBuilder
+
+    assert GraphBuilder().write_node_link(tmp_path / "graph.json") == (0, 0)
+    G = nx.MultiDiGraph()
+    G.graph["documents"] = {}
+    write(G, tmp_path / "nx.json")
+    assert (tmp_path / "graph.json").read_bytes() == (tmp_path / "nx.json").read_bytes()
+
+
+def test_graph_json_when_two_names_share_an_id(small, tmp_path, monkeypatch):
+    """NetworkX merges two nodes with one id; the streamed writer then lets it, to stay identical."""
+    import kg.graph
+    from kg.export.nodelink import write
+
+    folder, _ = small
+    merged = run_build([str(folder)], jobs=1, make_graph=False).builder
+    first, second = sorted(name for name, node in merged._nodes.items() if not node.lexicon_id)[:2]
+    real = kg.graph.node_id
+    monkeypatch.setattr(kg.graph, "node_id", lambda name, lexicon="": real(first if name == second else name, lexicon))
+    G = run_build([str(folder)], jobs=1).graph
+    write(G, tmp_path / "nx.json")
+    merged = run_build([str(folder)], jobs=1, make_graph=False).builder
+    assert G.number_of_nodes() == len(merged._nodes) - 1  # the two became one
+    assert merged.write_node_link(tmp_path / "graph.json", graph_attrs={"rules_version": load_rules().version}) == (
+        G.number_of_nodes(), G.number_of_edges())
+    assert (tmp_path / "graph.json").read_bytes() == (tmp_path / "nx.json").read_bytes()
+
+
+def test_cli_graph_json_is_the_same_alone_or_with_other_formats(small, tmp_path):
+    """--formats json streams it and consumes the merge; with other formats the merge is kept for the graph."""
+    folder, _ = small
+    kg_build(folder, "--out", tmp_path / "alone", "--formats", "json", "--no-cache", "-q")
+    kg_build(folder, "--out", tmp_path / "with", "--formats", "json,gexf", "--no-cache", "-q")
+    G = run_build([str(folder)], jobs=1).graph
+    assert (tmp_path / "alone" / "graph.json").read_text(encoding="utf-8") == dumps(G)
+    assert (tmp_path / "with" / "graph.json").read_bytes() == (tmp_path / "alone" / "graph.json").read_bytes()
+    assert (tmp_path / "with" / "graph.gexf").exists()
