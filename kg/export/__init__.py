@@ -25,6 +25,9 @@ EXPORTERS: dict[str, tuple[str, str]] = {
 }
 
 
+RDF_FORMATS = ("ttl", "nt", "jsonld")  # = kg.export.rdf.RDF_FORMATS (not imported: pyoxigraph loads only if used)
+
+
 def writer(fmt: str) -> Callable[..., None]:
     module, func = EXPORTERS[fmt][1].split(":")
     return getattr(importlib.import_module(module), func)
@@ -37,9 +40,15 @@ def export_all(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     wanted = list(EXPORTERS) if formats is None else [f for f in EXPORTERS if f in set(formats)]
+    together = [f for f in wanted if f in RDF_FORMATS]  # one pass over the RDF groups writes them all
     written = []
     for fmt in wanted:
         path = out / EXPORTERS[fmt][0]
-        writer(fmt)(G, path, **options)
+        if fmt not in together:
+            writer(fmt)(G, path, **options)
+        elif fmt == together[0]:
+            from .rdf import write_many
+
+            write_many(G, {f: out / EXPORTERS[f][0] for f in together}, **options)
         written.append(path)
     return written
