@@ -13,9 +13,13 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .model import NODE_EVIDENCE
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 # Modules that define `register(subparsers)`; each adds one subcommand with set_defaults(func=...).
 COMMAND_MODULES = ["kg.cli", "kg.evaluate", "kg.query", "kg.serve", "kg.validate"]
@@ -75,7 +79,7 @@ def _positive_int(text: str) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .cache import CacheError
     from .engines import EngineError
-    from .export import EXPORTERS, export_all
+    from .export import EXPORTERS, export_from
     from .pipeline import run_build
     from .rules import load_rules
 
@@ -110,12 +114,16 @@ def cmd_build(args: argparse.Namespace) -> int:
         nodes, edges = builder.write_node_link(path, args.node_evidence, graph_attrs, consume=not others)
         written.append(path)
     if others or not wanted:  # the other writers take a NetworkX graph
-        G = builder.graph(args.node_evidence, consume=True)
-        G.graph.update(graph_attrs)
-        gc.freeze()  # the graph lives until exit: exporters' allocations need not make the GC re-scan it
+
+        def make_graph() -> nx.MultiDiGraph:
+            G = builder.graph(args.node_evidence, consume=True)
+            G.graph.update(graph_attrs)
+            gc.freeze()  # the graph lives until its formats are written: the GC need not re-scan it meanwhile
+            return G
+
         options = {"base_iri": args.base_iri} if args.base_iri else {}
-        written += export_all(G, args.out, others, **options)
-        nodes, edges = G.number_of_nodes(), G.number_of_edges()
+        paths, nodes, edges = export_from(make_graph, args.out, others, **options)
+        written += paths
     log(args, f"kg: {result.documents} document(s) ({result.extracted} extracted, {result.cached} from cache; "
               f"{result.engine}), {nodes} nodes, {edges} edges in {time.perf_counter() - t0:.1f}s")
     for path in written:

@@ -333,3 +333,24 @@ def test_cli_graph_json_is_the_same_alone_or_with_other_formats(small, tmp_path)
     assert (tmp_path / "alone" / "graph.json").read_text(encoding="utf-8") == dumps(G)
     assert (tmp_path / "with" / "graph.json").read_bytes() == (tmp_path / "alone" / "graph.json").read_bytes()
     assert (tmp_path / "with" / "graph.gexf").exists()
+
+
+def test_export_from_drops_the_graph_before_the_flat_formats_and_writes_the_same_bytes(tmp_path):
+    """kg build hands its graph to export_from, which clears it once only GEXF and GraphML are left."""
+    from conftest import make_sample_graph
+
+    from kg.export import EXPORTERS, export_all, export_from
+
+    expected = export_all(make_sample_graph(), tmp_path / "all")
+    made = []
+
+    def make():
+        made.append(make_sample_graph())
+        return made[-1]
+
+    written, nodes, edges = export_from(make, tmp_path / "from")
+    assert [p.name for p in written] == [name for name, _ in EXPORTERS.values()]
+    assert (nodes, edges) == (make_sample_graph().number_of_nodes(), make_sample_graph().number_of_edges())
+    assert made[0].number_of_nodes() == 0  # cleared
+    for path in expected:
+        assert (tmp_path / "from" / path.name).read_bytes() == path.read_bytes(), path.name
