@@ -109,15 +109,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     others = [f for f in wanted if f != "json"]
     graph_attrs = {"rules_version": rules.version}
     written: list[Path] = []
-    if "json" in wanted:  # straight from the merge: the graph's evidence never sits in memory
-        path = Path(args.out) / EXPORTERS["json"][0]
-        nodes, edges = builder.write_node_link(path, args.node_evidence, graph_attrs, consume=not others)
-        written.append(path)
-    if others or not wanted:  # the other writers take a NetworkX graph
+    json_path = Path(args.out) / EXPORTERS["json"][0]
+    if "json" in wanted and not others:  # straight from the merge: the evidence never sits in memory
+        nodes, edges = builder.write_node_link(json_path, args.node_evidence, graph_attrs, consume=True)
+        written.append(json_path)
+    else:  # the other writers take a NetworkX graph
 
         def make_graph() -> nx.MultiDiGraph:
-            G = builder.graph(args.node_evidence, consume=True)
-            G.graph.update(graph_attrs)
+            if "json" in wanted:  # ... whose evidence stays in graph.json's spill file
+                G = builder.write_node_link_and_graph(json_path, args.node_evidence, graph_attrs)
+                written.append(json_path)
+            else:
+                G = builder.graph(args.node_evidence, consume=True)
+                G.graph.update(graph_attrs)
             gc.freeze()  # the graph lives until its formats are written: the GC need not re-scan it meanwhile
             return G
 

@@ -29,9 +29,9 @@ import os
 import tempfile
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from .atomic import atomic_open
 from .ids import node_id
@@ -300,6 +300,21 @@ class GraphBuilder:
         builder holds. Here each evidence item is encoded once, in document order, into a temporary
         file beside `path`, and read back (os.pread: the page cache, not this process, holds it)
         when its node or edge is written; memory holds two offsets per item."""
+        out = self._node_link(path, node_evidence, graph_attrs, consume, keep=False)
+        assert isinstance(out, tuple)
+        return out
+
+    def write_node_link_and_graph(self, path: str | os.PathLike[str], node_evidence: int = NODE_EVIDENCE,
+                                  graph_attrs: dict[str, Any] | None = None) -> nx.MultiDiGraph:
+        """write_node_link, then the graph (consuming the builder), whose `evidence` values are
+        SpilledEvidence: sequences of the same dicts, read back from the spill file when used. For
+        `kg build` writing other formats too: its graph then holds no evidence sentence."""
+        out = self._node_link(path, node_evidence, graph_attrs, True, keep=True)
+        assert not isinstance(out, tuple)
+        return out
+
+    def _node_link(self, path: str | os.PathLike[str], node_evidence: int, graph_attrs: dict[str, Any] | None,
+                   consume: bool, keep: bool) -> tuple[int, int] | nx.MultiDiGraph:
         ids = self.ids()
         if len(set(ids.values())) < len(ids):  # two names with one id: NetworkX merges their nodes
             from .export import nodelink
@@ -307,7 +322,7 @@ class GraphBuilder:
             G = self.graph(node_evidence, consume)
             G.graph.update(graph_attrs or {})
             nodelink.write(G, path)
-            return G.number_of_nodes(), G.number_of_edges()
+            return G if keep else (G.number_of_nodes(), G.number_of_edges())
         encode = json.JSONEncoder(ensure_ascii=False).encode
         cap = 2 * node_evidence if node_evidence > 0 else None  # two offsets per item
         docs_of: dict[str, list[str]] = {name: [] for name in self._nodes}
@@ -316,20 +331,10 @@ class GraphBuilder:
         edge_ev: dict[tuple[str, str, str], array] = {key: array("Q") for key in self._edges}
         graph = {"documents": {d: self.documents[d] for d in sorted(self.documents)}, **(graph_attrs or {})}
         head = '{"directed": true, "multigraph": true, "graph": ' + encode(graph) + ', "nodes": ['
-        del graph
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(prefix=f".{target.name}.", suffix=".spill", dir=target.parent) as spill:
-            at = 0
-
-            def put(offsets: array, d_json: str, sentence: str, start: int, end: int) -> None:
-                nonlocal at
-                item = f'{{"doc": {d_json}, "sentence": {sentence}, "start": {start}, "end": {end}}}'.encode()
-                spill.write(item)
-                offsets.append(at)
-                offsets.append(len(item))
-                at += len(item)
-
+        spill = _Spill(target.parent, f".{target.name}.")
+        try:
             for d, record in self._records(consume):
                 table = record.cited.table()
                 d_json = encode(d)
@@ -340,40 +345,126 @@ class GraphBuilder:
                     if cap is None or len(offsets) < cap:
                         if sentence not in texts:
                             texts[sentence] = encode(table[sentence][1])
-                        put(offsets, d_json, texts[sentence], *_unpack(packed))
+                        start, end = _unpack(packed)
+                        spill.put(offsets, f'{{"doc": {d_json}, "sentence": {texts[sentence]}, '
+                                           f'"start": {start}, "end": {end}}}')
                 for key, start in zip(record.edges, record.starts, strict=True):
                     if start not in texts:
                         texts[start] = encode(table[start][1])
-                    put(edge_ev[key], d_json, texts[start], start, table[start][0])
-            spill.flush()
-            fd = spill.fileno()
-
-            def evidence(offsets: array) -> bytes:
-                return b", ".join([os.pread(fd, offsets[i + 1], offsets[i]) for i in range(0, len(offsets), 2)])
-
+                    spill.put(edge_ev[key], f'{{"doc": {d_json}, "sentence": {texts[start]}, '
+                                            f'"start": {start}, "end": {table[start][0]}}}')
+            spill.file.flush()
+            order = sorted(self._nodes, key=ids.__getitem__)
+            edge_order = [k for k in self._edge_order(ids) if k[0] in ids and k[2] in ids]
             nodes = edges = 0
             with atomic_open(target, "wb") as fh:
                 fh.write(head.encode())
-                for name in sorted(self._nodes, key=ids.__getitem__):
+                for name in order:
                     attrs = self._node_attrs(name)
-                    attrs["docs"] = docs_of.pop(name)
+                    attrs["docs"] = docs_of[name] if keep else docs_of.pop(name)
                     tail = {"id": ids[name]}
                     label_en = self._nodes[name].label_en
                     if label_en:
                         tail = {"label_en": _most(label_en), **tail}
                     fh.write(((", " if nodes else "") + encode(attrs)[:-1] + ', "evidence": [').encode()
-                             + evidence(node_ev.pop(name)) + ("], " + encode(tail)[1:]).encode())
+                             + spill.joined(node_ev[name] if keep else node_ev.pop(name))
+                             + ("], " + encode(tail)[1:]).encode())
                     nodes += 1
                 fh.write(b'], "edges": [')
-                for s, p, o in self._edge_order(ids):
-                    offsets = edge_ev.pop((s, p, o))
-                    if s not in ids or o not in ids:
-                        continue
+                for s, p, o in edge_order:
+                    offsets = edge_ev[(s, p, o)] if keep else edge_ev.pop((s, p, o))
                     fh.write(((", " if edges else "") + encode({"predicate": p, "weight": len(offsets) // 2})[:-1]
-                              + ', "evidence": [').encode() + evidence(offsets)
+                              + ', "evidence": [').encode() + spill.joined(offsets)
                              + ("], " + encode({"source": ids[s], "target": ids[o], "key": p})[1:]).encode())
                     edges += 1
                 fh.write(b"]}\n")
-        if consume:
-            self._clear()
-        return nodes, edges
+            if not keep:
+                return nodes, edges
+            import networkx as nx
+
+            G = nx.MultiDiGraph()
+            G.graph.update(graph)
+            del graph
+
+            def node_items() -> Iterator[tuple[str, dict[str, Any]]]:
+                for name in order:
+                    attrs = self._node_attrs(name)
+                    attrs.update(docs=docs_of.pop(name), evidence=SpilledEvidence(spill, node_ev.pop(name)))
+                    label_en = self._nodes[name].label_en
+                    if label_en:
+                        attrs["label_en"] = _most(label_en)
+                    yield ids[name], attrs
+
+            def edge_items() -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+                for s, p, o in edge_order:
+                    evidence = SpilledEvidence(spill, edge_ev.pop((s, p, o)))
+                    yield ids[s], ids[o], p, {"predicate": p, "weight": len(evidence), "evidence": evidence}
+
+            G.add_nodes_from(node_items())
+            G.add_edges_from(edge_items())
+            return G
+        finally:
+            if not keep:
+                spill.file.close()
+            if consume:
+                self._clear()
+
+
+class _Spill:
+    """Evidence items' JSON in a temporary file (deleted when closed), read back by offset."""
+
+    def __init__(self, folder: Path, prefix: str) -> None:
+        self.file = tempfile.TemporaryFile(prefix=prefix, suffix=".spill", dir=folder)
+        self.at = 0
+
+    def put(self, offsets: array, item: str) -> None:
+        data = item.encode()
+        self.file.write(data)
+        offsets.append(self.at)
+        offsets.append(len(data))
+        self.at += len(data)
+
+    def __del__(self) -> None:  # the last SpilledEvidence is gone (the graph was cleared)
+        self.file.close()
+
+    def read(self, offset: int, length: int) -> bytes:
+        return os.pread(self.file.fileno(), length, offset)
+
+    def joined(self, offsets: array) -> bytes:
+        """The items at `offsets`, as a JSON list's inside."""
+        fd = self.file.fileno()
+        return b", ".join([os.pread(fd, offsets[i + 1], offsets[i]) for i in range(0, len(offsets), 2)])
+
+
+class SpilledEvidence(Sequence[dict[str, Any]]):
+    """A node's or edge's `evidence` list kept in a spill file (write_node_link_and_graph): the
+    same dicts, decoded each time they are read. Iterate or slice it like the list it stands for;
+    it is not JSON-serialisable itself (kg.export.nodelink is not given such graphs)."""
+
+    __slots__ = ("_spill", "_offsets")
+
+    def __init__(self, spill: _Spill, offsets: array) -> None:
+        self._spill = spill
+        self._offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self._offsets) // 2
+
+    def _item(self, i: int) -> dict[str, Any]:
+        return json.loads(self._spill.read(self._offsets[2 * i], self._offsets[2 * i + 1]))
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(i, slice):
+            return [self._item(j) for j in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        return self._item(i % len(self))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self._item(i) for i in range(len(self)))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import kg.export
 import kg.extract
 import kg.pipeline
 from kg.export.nodelink import dumps
@@ -354,3 +355,27 @@ def test_export_from_drops_the_graph_before_the_flat_formats_and_writes_the_same
     assert made[0].number_of_nodes() == 0  # cleared
     for path in expected:
         assert (tmp_path / "from" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_graph_with_spilled_evidence_exports_like_the_graph(small, tmp_path):
+    """kg build's graph when it writes graph.json and other formats: evidence stays in the spill
+    file (SpilledEvidence), and every format comes out as from run_build's graph."""
+    from kg.export import export_all
+    from kg.graph import SpilledEvidence
+
+    folder, _ = small
+    G = run_build([str(folder)], jobs=1).graph
+    expected = export_all(G, tmp_path / "plain")
+    builder = run_build([str(folder)], jobs=1, make_graph=False).builder
+    lazy = builder.write_node_link_and_graph(tmp_path / "lazy" / "graph.json",
+                                             graph_attrs={"rules_version": G.graph["rules_version"]})
+    assert not builder.documents
+    assert list(lazy.nodes(data="label")) == list(G.nodes(data="label"))
+    for u, v, k, data in lazy.edges(keys=True, data=True):
+        evidence = data["evidence"]
+        assert isinstance(evidence, SpilledEvidence)
+        assert list(evidence) == G.edges[u, v, k]["evidence"] and evidence[-1] == list(evidence)[-1]
+        assert evidence[:2] == G.edges[u, v, k]["evidence"][:2] and len(evidence) == data["weight"]
+    export_all(lazy, tmp_path / "lazy", [f for f in kg.export.EXPORTERS if f != "json"])
+    for path in expected:
+        assert (tmp_path / "lazy" / path.name).read_bytes() == path.read_bytes(), path.name
