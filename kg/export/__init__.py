@@ -9,9 +9,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:  # `kg build --formats json` imports this module and never needs networkx (~20 MB)
+    import networkx as nx
 
 # format name -> (file name, "module:function")
 EXPORTERS: dict[str, tuple[str, str]] = {
