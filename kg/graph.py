@@ -450,8 +450,10 @@ class SpilledEvidence(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return len(self._offsets) // 2
 
-    def _item(self, i: int) -> dict[str, Any]:
-        return json.loads(self._spill.read(self._offsets[2 * i], self._offsets[2 * i + 1]))
+    def _item(self, i: int) -> EvidenceItem:
+        item = EvidenceItem(json.loads(self._spill.read(self._offsets[2 * i], self._offsets[2 * i + 1])))
+        item.source = (self, i)
+        return item
 
     @overload
     def __getitem__(self, i: int) -> dict[str, Any]: ...
@@ -468,3 +470,11 @@ class SpilledEvidence(Sequence[dict[str, Any]]):
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return (self._item(i) for i in range(len(self)))
+
+
+class EvidenceItem(dict):  # type: ignore[type-arg]
+    """One evidence dict read from a SpilledEvidence; `source` = (that sequence, index), so a
+    consumer that keeps many items' sentences until later (the RDF spans) can keep the source
+    instead and read the sentence again when it needs it."""
+
+    __slots__ = ("source",)

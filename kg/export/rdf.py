@@ -178,9 +178,9 @@ class _Builder:
         self._docs: dict[str, ox.NamedNode] = {}
         self._slugs: dict[str, str] = {}
         self._ints: dict[int, ox.Literal] = {}  # counts and offsets repeat a lot
-        # (doc, start, end) -> the span's sentence (the first writer of a span wins); its triples are
-        # made when it is written, last: what is held is one key and a shared string per span
-        self.spans: dict[tuple[str, int, int], str] = {}
+        # (doc, start, end) -> the span's sentence (the first writer of a span wins), or where to read
+        # it again (kg.graph.EvidenceItem.source); its triples are made when it is written, last
+        self.spans: dict[tuple[str, int, int], Any] = {}
         self.cited_docs: set[str] = set()
 
     def integer(self, n: Any) -> ox.Literal:
@@ -210,16 +210,21 @@ class _Builder:
     def span(self, ev: dict[str, Any]) -> ox.NamedNode:
         key = _ev_key(ev)
         if key not in self.spans:
-            self.spans[key] = str(ev.get("sentence", ""))
+            source = getattr(ev, "source", None)  # evidence kept on disk: keep where, not the text
+            self.spans[key] = source if source is not None else str(ev.get("sentence", ""))
         d, start, end = key
         return _N(f"{self.doc(d).value}#char={start},{end}")  # = DataIRIs.span(), without re-encoding
 
     def span_group(self, key: tuple[str, int, int]) -> Group:
         d, start, end = key
+        sentence = self.spans[key]
+        if not isinstance(sentence, str):
+            evidence, i = sentence
+            sentence = str(evidence[i].get("sentence", ""))
         return _N(f"{self.doc(d).value}#char={start},{end}"), [
             (A, ENTITY),
             (QUOTED, self.doc(d)),
-            (SENTENCE, ox.Literal(self.spans[key], language="zh")),
+            (SENTENCE, ox.Literal(sentence, language="zh")),
             (START, self.integer(start)),
             (END, self.integer(end)),
         ]
