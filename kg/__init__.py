@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:  # not imported at run time: worker processes import `kg` and never need networkx
+    import networkx as nx
 
 __version__ = "0.1.0"
 __all__ = ["build", "__version__"]

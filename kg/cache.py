@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .atomic import atomic_write_bytes
+from .atomic import atomic_open, atomic_write_bytes
 from .model import DocResult, Document
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
@@ -157,8 +157,9 @@ class DocCache:
 
     def save_state(self, inputs: list[str], state: Any) -> None:
         """Keep the merged state for the next build; failing to only costs the next build time."""
-        try:
-            atomic_write_bytes(self.state_path(inputs), pickle.dumps(state, PROTOCOL))
+        try:  # pickled straight into the file: pickle.dumps would hold a second copy of the whole merge
+            with atomic_open(self.state_path(inputs), "wb") as fh:
+                pickle.dump(state, fh, PROTOCOL)
         except OSError:
             pass
 

@@ -13,9 +13,13 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .model import NODE_EVIDENCE
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 # Modules that define `register(subparsers)`; each adds one subcommand with set_defaults(func=...).
 COMMAND_MODULES = ["kg.cli", "kg.evaluate", "kg.query", "kg.serve", "kg.validate"]
@@ -75,7 +79,7 @@ def _positive_int(text: str) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .cache import CacheError
     from .engines import EngineError
-    from .export import EXPORTERS, export_all
+    from .export import EXPORTERS, export_from
     from .pipeline import run_build
     from .rules import load_rules
 
@@ -94,18 +98,38 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         result = run_build(args.inputs, rules=rules, progress=not args.quiet, jobs=args.jobs,
                            engine=args.engine, scheduler=args.scheduler, cache_dir=cache_dir,
-                           node_evidence=args.node_evidence)
+                           node_evidence=args.node_evidence, make_graph=False)
     except (EngineError, CacheError) as exc:
         raise UserError(str(exc)) from exc
     for err in result.errors:
         print(f"kg: skipped {err}", file=sys.stderr)
-    G = result.graph
-    gc.freeze()  # the graph lives until exit: exporters' allocations need not make the GC re-scan it
-    options = {"base_iri": args.base_iri} if args.base_iri else {}
-    written = export_all(G, args.out, formats, **options)
+    builder = result.builder
+    assert builder is not None
+    wanted = [f for f in EXPORTERS if formats is None or f in formats]
+    others = [f for f in wanted if f != "json"]
+    graph_attrs = {"rules_version": rules.version}
+    written: list[Path] = []
+    json_path = Path(args.out) / EXPORTERS["json"][0]
+    if "json" in wanted and not others:  # straight from the merge: the evidence never sits in memory
+        nodes, edges = builder.write_node_link(json_path, args.node_evidence, graph_attrs, consume=True)
+        written.append(json_path)
+    else:  # the other writers take a NetworkX graph
+
+        def make_graph() -> nx.MultiDiGraph:
+            if "json" in wanted:  # ... whose evidence stays in graph.json's spill file
+                G = builder.write_node_link_and_graph(json_path, args.node_evidence, graph_attrs)
+                written.append(json_path)
+            else:
+                G = builder.graph(args.node_evidence, consume=True)
+                G.graph.update(graph_attrs)
+            gc.freeze()  # the graph lives until its formats are written: the GC need not re-scan it meanwhile
+            return G
+
+        options = {"base_iri": args.base_iri} if args.base_iri else {}
+        paths, nodes, edges = export_from(make_graph, args.out, others, **options)
+        written += paths
     log(args, f"kg: {result.documents} document(s) ({result.extracted} extracted, {result.cached} from cache; "
-              f"{result.engine}), {G.number_of_nodes()} nodes, "
-              f"{G.number_of_edges()} edges in {time.perf_counter() - t0:.1f}s")
+              f"{result.engine}), {nodes} nodes, {edges} edges in {time.perf_counter() - t0:.1f}s")
     for path in written:
         log(args, f"  wrote {path}")
     return 1 if result.errors else 0

@@ -15,19 +15,30 @@ they cite), so that
 Node evidence is the first mention in each document; `node_evidence` caps how many documents'
 first mentions a node lists (the first by document id; `docs` always lists them all). Edge
 evidence is never capped: every supporting sentence is there.
+
+`write_node_link` writes graph.json straight from the builder, byte for byte what
+kg.export.nodelink.write makes of `graph()`, without the graph: its evidence sentences are
+spilled to a temporary file in document order and read back in graph order, so a build that
+writes only graph.json never holds its evidence in memory (see docs/scale.md).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import zlib
 from array import array
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
 
-import networkx as nx
-
+from .atomic import atomic_open
 from .ids import node_id
 from .model import ENTITY_TYPES, NODE_EVIDENCE, SYMMETRIC_PREDICATES, DocResult, EntityInfo
+
+if TYPE_CHECKING:  # imported by graph() only: a build that streams graph.json never needs networkx
+    import networkx as nx
 
 _TYPE_RANK = {t: i for i, t in enumerate(ENTITY_TYPES)}
 _BITS = 32  # a span's two character offsets are packed into one 64-bit int: documents up to 4G characters
@@ -211,9 +222,35 @@ class GraphBuilder:
             self._ids[key] = out[name] = ident
         return out
 
+    def _node_attrs(self, name: str) -> dict[str, Any]:
+        """A node's attributes before `docs` and `evidence` (label_en comes after them)."""
+        node = self._nodes[name]
+        types = node.types
+        return {
+            "label": name,
+            "type": min(types, key=lambda t: (-types[t], _TYPE_RANK.get(t, 99), t)),
+            "aliases": sorted(set(node.aliases or ()) - {name}),
+            "mentions": node.mentions,
+        }
+
+    def _edge_order(self, ids: dict[str, str]) -> list[tuple[str, str, str]]:
+        """Edges in graph order: by source id, target id, predicate (NetworkX's adjacency order
+        when they are added so)."""
+        return sorted(self._edges, key=lambda k: (ids.get(k[0], ""), ids.get(k[2], ""), k[1]))
+
+    def _records(self, consume: bool) -> Iterator[tuple[str, _Doc]]:
+        """Each document's record in document order, so every list made from them comes out sorted."""
+        for d in sorted(self._docs):
+            yield d, (self._docs.pop(d) if consume else self._docs[d])
+
+    def _clear(self) -> None:
+        self.documents, self._nodes, self._edges, self._keys, self._ids = {}, {}, {}, {}, {}
+
     def graph(self, node_evidence: int = NODE_EVIDENCE, consume: bool = False) -> nx.MultiDiGraph:
         """The graph as it stands. consume=True empties the builder as the graph grows, so the two
         never both hold everything (the pipeline saves its state first); otherwise it can go on."""
+        import networkx as nx
+
         G = nx.MultiDiGraph()
         G.graph["documents"] = {d: self.documents[d] for d in sorted(self.documents)}
         ids = self.ids()
@@ -221,8 +258,7 @@ class GraphBuilder:
         node_ev: dict[str, list[dict[str, Any]]] = {name: [] for name in self._nodes}
         edge_ev: dict[tuple[str, str, str], list[dict[str, Any]]] = {key: [] for key in self._edges}
         cap = node_evidence if node_evidence > 0 else None
-        for d in sorted(self._docs):  # in document order, so every list comes out sorted
-            record = self._docs.pop(d) if consume else self._docs[d]
+        for d, record in self._records(consume):
             table = record.cited.table()
             for name, packed, sentence in zip(record.names, record.firsts, record.first_sentences, strict=True):
                 docs_of[name].append(d)
@@ -236,22 +272,15 @@ class GraphBuilder:
 
         def nodes() -> Iterator[tuple[str, dict[str, Any]]]:
             for name in sorted(self._nodes, key=ids.__getitem__):
-                node = self._nodes[name]
-                types = node.types
-                attrs: dict[str, Any] = {
-                    "label": name,
-                    "type": min(types, key=lambda t: (-types[t], _TYPE_RANK.get(t, 99), t)),
-                    "aliases": sorted(set(node.aliases or ()) - {name}),
-                    "mentions": node.mentions,
-                    "docs": docs_of.pop(name),
-                    "evidence": node_ev.pop(name),
-                }
-                if node.label_en:
-                    attrs["label_en"] = _most(node.label_en)
+                attrs = self._node_attrs(name)
+                attrs.update(docs=docs_of.pop(name), evidence=node_ev.pop(name))
+                label_en = self._nodes[name].label_en
+                if label_en:
+                    attrs["label_en"] = _most(label_en)
                 yield ids[name], attrs
 
         def edges() -> Iterator[tuple[str, str, str, dict[str, Any]]]:
-            for s, p, o in sorted(self._edges, key=lambda k: (ids.get(k[0], ""), ids.get(k[2], ""), k[1])):
+            for s, p, o in self._edge_order(ids):
                 ev = edge_ev.pop((s, p, o))
                 if s in ids and o in ids:
                     yield ids[s], ids[o], p, {"predicate": p, "weight": len(ev), "evidence": ev}
@@ -259,5 +288,193 @@ class GraphBuilder:
         G.add_nodes_from(nodes())
         G.add_edges_from(edges())
         if consume:
-            self.documents, self._nodes, self._edges, self._keys, self._ids = {}, {}, {}, {}, {}
+            self._clear()
         return G
+
+    def write_node_link(self, path: str | os.PathLike[str], node_evidence: int = NODE_EVIDENCE,
+                        graph_attrs: dict[str, Any] | None = None, consume: bool = False) -> tuple[int, int]:
+        """Write graph.json: the bytes kg.export.nodelink.write(G) writes, G being `graph()` with
+        `graph_attrs` added to G.graph, without making G. Returns (nodes, edges).
+
+        Why: G holds every evidence sentence of the corpus as a dict, several times what the
+        builder holds. Here each evidence item is encoded once, in document order, into a temporary
+        file beside `path`, and read back (os.pread: the page cache, not this process, holds it)
+        when its node or edge is written; memory holds two offsets per item."""
+        out = self._node_link(path, node_evidence, graph_attrs, consume, keep=False)
+        assert isinstance(out, tuple)
+        return out
+
+    def write_node_link_and_graph(self, path: str | os.PathLike[str], node_evidence: int = NODE_EVIDENCE,
+                                  graph_attrs: dict[str, Any] | None = None) -> nx.MultiDiGraph:
+        """write_node_link, then the graph (consuming the builder), whose `evidence` values are
+        SpilledEvidence: sequences of the same dicts, read back from the spill file when used. For
+        `kg build` writing other formats too: its graph then holds no evidence sentence."""
+        out = self._node_link(path, node_evidence, graph_attrs, True, keep=True)
+        assert not isinstance(out, tuple)
+        return out
+
+    def _node_link(self, path: str | os.PathLike[str], node_evidence: int, graph_attrs: dict[str, Any] | None,
+                   consume: bool, keep: bool) -> tuple[int, int] | nx.MultiDiGraph:
+        ids = self.ids()
+        if len(set(ids.values())) < len(ids):  # two names with one id: NetworkX merges their nodes
+            from .export import nodelink
+
+            G = self.graph(node_evidence, consume)
+            G.graph.update(graph_attrs or {})
+            nodelink.write(G, path)
+            return G if keep else (G.number_of_nodes(), G.number_of_edges())
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        cap = 2 * node_evidence if node_evidence > 0 else None  # two offsets per item
+        docs_of: dict[str, list[str]] = {name: [] for name in self._nodes}
+        # (offset, length) in the spill file of each evidence item's JSON, in document order
+        node_ev: dict[str, array] = {name: array("Q") for name in self._nodes}
+        edge_ev: dict[tuple[str, str, str], array] = {key: array("Q") for key in self._edges}
+        graph = {"documents": {d: self.documents[d] for d in sorted(self.documents)}, **(graph_attrs or {})}
+        head = '{"directed": true, "multigraph": true, "graph": ' + encode(graph) + ', "nodes": ['
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        spill = _Spill(target.parent, f".{target.name}.")
+        try:
+            for d, record in self._records(consume):
+                table = record.cited.table()
+                d_json = encode(d)
+                texts: dict[int, str] = {}  # sentence start -> its JSON, once per document
+                for name, packed, sentence in zip(record.names, record.firsts, record.first_sentences, strict=True):
+                    docs_of[name].append(d)
+                    offsets = node_ev[name]
+                    if cap is None or len(offsets) < cap:
+                        if sentence not in texts:
+                            texts[sentence] = encode(table[sentence][1])
+                        start, end = _unpack(packed)
+                        spill.put(offsets, f'{{"doc": {d_json}, "sentence": {texts[sentence]}, '
+                                           f'"start": {start}, "end": {end}}}')
+                for key, start in zip(record.edges, record.starts, strict=True):
+                    if start not in texts:
+                        texts[start] = encode(table[start][1])
+                    spill.put(edge_ev[key], f'{{"doc": {d_json}, "sentence": {texts[start]}, '
+                                            f'"start": {start}, "end": {table[start][0]}}}')
+            spill.file.flush()
+            order = sorted(self._nodes, key=ids.__getitem__)
+            edge_order = [k for k in self._edge_order(ids) if k[0] in ids and k[2] in ids]
+            nodes = edges = 0
+            with atomic_open(target, "wb") as fh:
+                fh.write(head.encode())
+                for name in order:
+                    attrs = self._node_attrs(name)
+                    attrs["docs"] = docs_of[name] if keep else docs_of.pop(name)
+                    tail = {"id": ids[name]}
+                    label_en = self._nodes[name].label_en
+                    if label_en:
+                        tail = {"label_en": _most(label_en), **tail}
+                    fh.write(((", " if nodes else "") + encode(attrs)[:-1] + ', "evidence": [').encode()
+                             + spill.joined(node_ev[name] if keep else node_ev.pop(name))
+                             + ("], " + encode(tail)[1:]).encode())
+                    nodes += 1
+                fh.write(b'], "edges": [')
+                for s, p, o in edge_order:
+                    offsets = edge_ev[(s, p, o)] if keep else edge_ev.pop((s, p, o))
+                    fh.write(((", " if edges else "") + encode({"predicate": p, "weight": len(offsets) // 2})[:-1]
+                              + ', "evidence": [').encode() + spill.joined(offsets)
+                             + ("], " + encode({"source": ids[s], "target": ids[o], "key": p})[1:]).encode())
+                    edges += 1
+                fh.write(b"]}\n")
+            if not keep:
+                return nodes, edges
+            import networkx as nx
+
+            G = nx.MultiDiGraph()
+            G.graph.update(graph)
+            del graph
+
+            def node_items() -> Iterator[tuple[str, dict[str, Any]]]:
+                for name in order:
+                    attrs = self._node_attrs(name)
+                    attrs.update(docs=docs_of.pop(name), evidence=SpilledEvidence(spill, node_ev.pop(name)))
+                    label_en = self._nodes[name].label_en
+                    if label_en:
+                        attrs["label_en"] = _most(label_en)
+                    yield ids[name], attrs
+
+            def edge_items() -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+                for s, p, o in edge_order:
+                    evidence = SpilledEvidence(spill, edge_ev.pop((s, p, o)))
+                    yield ids[s], ids[o], p, {"predicate": p, "weight": len(evidence), "evidence": evidence}
+
+            G.add_nodes_from(node_items())
+            G.add_edges_from(edge_items())
+            return G
+        finally:
+            if not keep:
+                spill.file.close()
+            if consume:
+                self._clear()
+
+
+class _Spill:
+    """Evidence items' JSON in a temporary file (deleted when closed), read back by offset."""
+
+    def __init__(self, folder: Path, prefix: str) -> None:
+        self.file = tempfile.TemporaryFile(prefix=prefix, suffix=".spill", dir=folder)
+        self.at = 0
+
+    def put(self, offsets: array, item: str) -> None:
+        data = item.encode()
+        self.file.write(data)
+        offsets.append(self.at)
+        offsets.append(len(data))
+        self.at += len(data)
+
+    def __del__(self) -> None:  # the last SpilledEvidence is gone (the graph was cleared)
+        self.file.close()
+
+    def read(self, offset: int, length: int) -> bytes:
+        return os.pread(self.file.fileno(), length, offset)
+
+    def joined(self, offsets: array) -> bytes:
+        """The items at `offsets`, as a JSON list's inside."""
+        fd = self.file.fileno()
+        return b", ".join([os.pread(fd, offsets[i + 1], offsets[i]) for i in range(0, len(offsets), 2)])
+
+
+class SpilledEvidence(Sequence[dict[str, Any]]):
+    """A node's or edge's `evidence` list kept in a spill file (write_node_link_and_graph): the
+    same dicts, decoded each time they are read. Iterate or slice it like the list it stands for;
+    it is not JSON-serialisable itself (kg.export.nodelink is not given such graphs)."""
+
+    __slots__ = ("_spill", "_offsets")
+
+    def __init__(self, spill: _Spill, offsets: array) -> None:
+        self._spill = spill
+        self._offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self._offsets) // 2
+
+    def _item(self, i: int) -> EvidenceItem:
+        item = EvidenceItem(json.loads(self._spill.read(self._offsets[2 * i], self._offsets[2 * i + 1])))
+        item.source = (self, i)
+        return item
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(i, slice):
+            return [self._item(j) for j in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        return self._item(i % len(self))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self._item(i) for i in range(len(self)))
+
+
+class EvidenceItem(dict):  # type: ignore[type-arg]
+    """One evidence dict read from a SpilledEvidence; `source` = (that sequence, index), so a
+    consumer that keeps many items' sentences until later (the RDF spans) can keep the source
+    instead and read the sentence again when it needs it."""
+
+    __slots__ = ("source",)

@@ -10,8 +10,6 @@ import hashlib
 import re
 from functools import cache
 
-from pypinyin import Style, lazy_pinyin
-
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
@@ -23,6 +21,10 @@ def node_id(label: str, lexicon_id: str = "") -> str:
     """
     if lexicon_id:
         return lexicon_id
+    # Imported when first needed: its phrase dictionary is ~55 MB of memory, which a build holds
+    # only once it makes node ids (at the end), not while its workers extract.
+    from pypinyin import Style, lazy_pinyin
+
     syllables = lazy_pinyin(label, style=Style.NORMAL, errors=lambda s: list(s))
     slug = _NON_ALNUM.sub("-", "".join(syllables).lower()).strip("-")[:40].rstrip("-")
     digest = hashlib.sha1(label.encode("utf-8")).hexdigest()[:6]

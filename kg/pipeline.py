@@ -24,9 +24,7 @@ from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass, field
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from .cache import DocCache, store
 from .corpus import iter_documents
@@ -35,6 +33,9 @@ from .graph import GraphBuilder
 from .model import NODE_EVIDENCE, DocResult, Document, LoadError
 from .rules import Rules, load_rules
 
+if TYPE_CHECKING:  # only run_build's graph needs it; `kg build` writing graph.json alone does not
+    import networkx as nx
+
 # About a second of extraction: a round trip costs ~1 ms, and the last batches finish close together.
 BATCH_CHARS = 50_000
 BATCH_DOCS = 64
@@ -42,12 +43,13 @@ BATCH_DOCS = 64
 
 @dataclass
 class BuildResult:
-    graph: nx.MultiDiGraph
+    graph: nx.MultiDiGraph | None  # None when run_build(make_graph=False): then `builder` has it
     errors: list[LoadError] = field(default_factory=list)  # unreadable files and failed extractions
     documents: int = 0  # documents in the graph
     extracted: int = 0  # of which extracted by this build (the rest came from the cache)
     cached: int = 0
     engine: str = "in-process"
+    builder: GraphBuilder | None = None  # the merge, when run_build(make_graph=False)
 
 
 class _Batch:
@@ -97,6 +99,7 @@ def run_build(
     cache_dir: str | os.PathLike[str] | None = None,
     batch_chars: int = BATCH_CHARS,
     node_evidence: int = NODE_EVIDENCE,
+    make_graph: bool = True,
 ) -> BuildResult:
     """Build the graph of `inputs`.
 
@@ -107,6 +110,9 @@ def run_build(
     cache_dir: per-document cache folder (kg.cache), which also keeps the merged state for the
       next build of the same inputs; None builds without a cache.
     node_evidence: documents whose first mention a node's evidence lists (0: all; see kg.graph).
+    make_graph: False leaves `graph` None and returns the merge as `builder` instead, whose
+      `write_node_link` writes graph.json without the graph in memory (what `kg build` does), or
+      whose `graph(node_evidence, consume=True)` makes it later.
     """
     rules = rules or load_rules()
     inputs = list(inputs)
@@ -132,6 +138,9 @@ def run_build(
         build.builder.ids()  # saved with the state: pinyin for 40k names takes seconds
         cache.save_state(inputs, (build.builder, build.keys))
         cache.prune()
+    if not make_graph:
+        result.builder = build.builder
+        return result
     result.graph = build.builder.graph(node_evidence, consume=True)
     result.graph.graph["rules_version"] = rules.version
     return result
@@ -154,7 +163,7 @@ class _Build:
         # the previous build's merged state and the cache key of each document in it
         self.builder, self.old_keys = state if state is not None else (GraphBuilder(), {})
         self.keys: dict[str, str] = {}  # this build's documents (cache builds only)
-        self.result = BuildResult(nx.MultiDiGraph())
+        self.result = BuildResult(None)
         # (item, batch, index, chars): item is a LoadError or DocResult ready to merge, or a
         # Document whose outcome is batch.results[index].
         self.window: deque[tuple[Any, _Batch | None, int, int]] = deque()

@@ -146,3 +146,11 @@ def test_search_aliases_and_ids(sample_graph, tmp_path, query):
     expect = node_id(sample_graph, "习近平" if query == "总书记" else "全国总工会")
     r = _check_in_chromium(path, tmp_path / "shot.png", query=query)
     assert r["selected"] == [expect]
+
+
+def test_page_is_written_in_pieces_with_the_same_text(sample_graph, tmp_path):
+    """write() streams the page (data a node or edge at a time): the bytes of render()."""
+    data = html_export.payload(sample_graph, physics=True)
+    assert "".join(html_export.script_json_pieces(data)) == html_export.script_json(data)
+    html_export.write(sample_graph, tmp_path / "graph.html")
+    assert (tmp_path / "graph.html").read_text(encoding="utf-8") == html_export.render(sample_graph)

@@ -245,3 +245,40 @@ def test_writes_are_atomic(tmp_path, sample_graph, monkeypatch):
         rdf.write_ntriples(sample_graph, target)
     assert target.read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["graph.nt"]  # no temporary file left behind
+
+
+def _reference_exports(G) -> dict[str, bytes]:
+    """Each format made whole in memory, as the writers did before they shared one streaming pass."""
+    return {"graph.ttl": rdf.turtle_bytes(G),
+            "graph.nt": ox.serialize(rdf.graph_triples(G), format=ox.RdfFormat.N_TRIPLES),
+            "graph.jsonld": "".join(rdf.jsonld_lines(G)).encode()}
+
+
+def test_one_pass_writes_what_each_format_alone_would(sample_graph, tmp_path):
+    """write_many streams the groups once into all three files; each single-format writer too."""
+    expected = _reference_exports(sample_graph)
+    rdf.write_many(sample_graph, {"ttl": tmp_path / "graph.ttl", "nt": tmp_path / "graph.nt",
+                                  "jsonld": tmp_path / "graph.jsonld"})
+    alone = tmp_path / "alone"
+    rdf.write_turtle(sample_graph, alone / "graph.ttl")
+    rdf.write_ntriples(sample_graph, alone / "graph.nt")
+    rdf.write_jsonld(sample_graph, alone / "graph.jsonld")
+    for name, data in expected.items():
+        assert (tmp_path / name).read_bytes() == data, name
+        assert (alone / name).read_bytes() == data, name
+
+
+def test_jsonld_merges_a_subject_that_comes_twice(tmp_path):
+    """Two document ids with one IRI (doc slugs turn ':' into '-'): JSON-LD gives them one node."""
+    import networkx as nx
+
+    G = nx.MultiDiGraph()
+    G.graph["documents"] = {"a-b": {"title": "甲"}, "a:b": {"title": "乙"}}
+    G.add_node("x", label="工会", type="Union", mentions=2, docs=["a-b", "a:b"],
+               evidence=[{"doc": "a:b", "sentence": "工会。", "start": 0, "end": 3}])
+    rdf.write_many(G, {"jsonld": tmp_path / "graph.jsonld", "nt": tmp_path / "graph.nt"})
+    expected = _reference_exports(G)
+    assert (tmp_path / "graph.jsonld").read_bytes() == expected["graph.jsonld"]
+    assert (tmp_path / "graph.nt").read_bytes() == expected["graph.nt"]
+    [doc] = [n for n in json.loads(expected["graph.jsonld"])["@graph"] if n["@id"] == "doc:a-b"]
+    assert doc["dcterms:title"] == [{"@value": "甲", "@language": "zh"}, {"@value": "乙", "@language": "zh"}]

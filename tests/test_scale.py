@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import kg.export
 import kg.extract
 import kg.pipeline
 from kg.export.nodelink import dumps
@@ -267,3 +268,114 @@ def test_node_evidence_is_capped_but_docs_are_complete(small, tmp_path):
 
     write(full, tmp_path / "graph.json")
     assert (tmp_path / "graph.json").read_text(encoding="utf-8") == dumps(full)
+
+
+@pytest.mark.parametrize("node_evidence", [0, 2, 20])
+def test_graph_json_streamed_from_the_merge_is_the_graph_s(small, tmp_path, node_evidence):
+    """`kg build` writes graph.json from the builder (GraphBuilder.write_node_link), never making
+    the NetworkX graph: the bytes are those of nodelink.write(run_build(...).graph)."""
+    from kg.export.nodelink import write
+
+    folder, _ = small
+    rules = load_rules()
+    G = run_build([str(folder)], jobs=1, node_evidence=node_evidence).graph
+    write(G, tmp_path / "nx.json")
+    merged = run_build([str(folder)], jobs=1, node_evidence=node_evidence, make_graph=False)
+    assert merged.graph is None
+    builder = merged.builder
+    counts = builder.write_node_link(tmp_path / "kept.json", node_evidence, {"rules_version": rules.version})
+    assert counts == (G.number_of_nodes(), G.number_of_edges())
+    assert builder.write_node_link(tmp_path / "consumed.json", node_evidence, {"rules_version": rules.version},
+                                   consume=True) == counts
+    assert not builder.documents and not list(tmp_path.glob(".*"))  # no spill or temporary file left
+    expected = (tmp_path / "nx.json").read_bytes()
+    assert (tmp_path / "kept.json").read_bytes() == expected
+    assert (tmp_path / "consumed.json").read_bytes() == expected
+
+
+def test_graph_json_streamed_from_an_empty_merge(tmp_path):
+    import networkx as nx
+
+    from kg.export.nodelink import write
+    from kg.graph import GraphBuilder
+
+    assert GraphBuilder().write_node_link(tmp_path / "graph.json") == (0, 0)
+    G = nx.MultiDiGraph()
+    G.graph["documents"] = {}
+    write(G, tmp_path / "nx.json")
+    assert (tmp_path / "graph.json").read_bytes() == (tmp_path / "nx.json").read_bytes()
+
+
+def test_graph_json_when_two_names_share_an_id(small, tmp_path, monkeypatch):
+    """NetworkX merges two nodes with one id; the streamed writer then lets it, to stay identical."""
+    import kg.graph
+    from kg.export.nodelink import write
+
+    folder, _ = small
+    merged = run_build([str(folder)], jobs=1, make_graph=False).builder
+    first, second = sorted(name for name, node in merged._nodes.items() if not node.lexicon_id)[:2]
+    real = kg.graph.node_id
+    monkeypatch.setattr(kg.graph, "node_id", lambda name, lexicon="": real(first if name == second else name, lexicon))
+    G = run_build([str(folder)], jobs=1).graph
+    write(G, tmp_path / "nx.json")
+    merged = run_build([str(folder)], jobs=1, make_graph=False).builder
+    assert G.number_of_nodes() == len(merged._nodes) - 1  # the two became one
+    assert merged.write_node_link(tmp_path / "graph.json", graph_attrs={"rules_version": load_rules().version}) == (
+        G.number_of_nodes(), G.number_of_edges())
+    assert (tmp_path / "graph.json").read_bytes() == (tmp_path / "nx.json").read_bytes()
+
+
+def test_cli_graph_json_is_the_same_alone_or_with_other_formats(small, tmp_path):
+    """--formats json streams it and consumes the merge; with other formats the merge is kept for the graph."""
+    folder, _ = small
+    kg_build(folder, "--out", tmp_path / "alone", "--formats", "json", "--no-cache", "-q")
+    kg_build(folder, "--out", tmp_path / "with", "--formats", "json,gexf", "--no-cache", "-q")
+    G = run_build([str(folder)], jobs=1).graph
+    assert (tmp_path / "alone" / "graph.json").read_text(encoding="utf-8") == dumps(G)
+    assert (tmp_path / "with" / "graph.json").read_bytes() == (tmp_path / "alone" / "graph.json").read_bytes()
+    assert (tmp_path / "with" / "graph.gexf").exists()
+
+
+def test_export_from_drops_the_graph_before_the_flat_formats_and_writes_the_same_bytes(tmp_path):
+    """kg build hands its graph to export_from, which clears it once only GEXF and GraphML are left."""
+    from conftest import make_sample_graph
+
+    from kg.export import EXPORTERS, export_all, export_from
+
+    expected = export_all(make_sample_graph(), tmp_path / "all")
+    made = []
+
+    def make():
+        made.append(make_sample_graph())
+        return made[-1]
+
+    written, nodes, edges = export_from(make, tmp_path / "from")
+    assert [p.name for p in written] == [name for name, _ in EXPORTERS.values()]
+    assert (nodes, edges) == (make_sample_graph().number_of_nodes(), make_sample_graph().number_of_edges())
+    assert made[0].number_of_nodes() == 0  # cleared
+    for path in expected:
+        assert (tmp_path / "from" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_graph_with_spilled_evidence_exports_like_the_graph(small, tmp_path):
+    """kg build's graph when it writes graph.json and other formats: evidence stays in the spill
+    file (SpilledEvidence), and every format comes out as from run_build's graph."""
+    from kg.export import export_all
+    from kg.graph import SpilledEvidence
+
+    folder, _ = small
+    G = run_build([str(folder)], jobs=1).graph
+    expected = export_all(G, tmp_path / "plain")
+    builder = run_build([str(folder)], jobs=1, make_graph=False).builder
+    lazy = builder.write_node_link_and_graph(tmp_path / "lazy" / "graph.json",
+                                             graph_attrs={"rules_version": G.graph["rules_version"]})
+    assert not builder.documents
+    assert list(lazy.nodes(data="label")) == list(G.nodes(data="label"))
+    for u, v, k, data in lazy.edges(keys=True, data=True):
+        evidence = data["evidence"]
+        assert isinstance(evidence, SpilledEvidence)
+        assert list(evidence) == G.edges[u, v, k]["evidence"] and evidence[-1] == list(evidence)[-1]
+        assert evidence[:2] == G.edges[u, v, k]["evidence"][:2] and len(evidence) == data["weight"]
+    export_all(lazy, tmp_path / "lazy", [f for f in kg.export.EXPORTERS if f != "json"])
+    for path in expected:
+        assert (tmp_path / "lazy" / path.name).read_bytes() == path.read_bytes(), path.name

@@ -9,9 +9,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:  # `kg build --formats json` imports this module and never needs networkx (~20 MB)
+    import networkx as nx
 
 # format name -> (file name, "module:function")
 EXPORTERS: dict[str, tuple[str, str]] = {
@@ -23,6 +24,14 @@ EXPORTERS: dict[str, tuple[str, str]] = {
     "gexf": ("graph.gexf", "kg.export.gexf:write"),
     "graphml": ("graph.graphml", "kg.export.graphml:write"),
 }
+
+
+RDF_FORMATS = ("ttl", "nt", "jsonld")  # = kg.export.rdf.RDF_FORMATS (not imported: pyoxigraph loads only if used)
+
+
+# Formats written from kg.export.flat's copy of the graph (scalar attributes, no evidence sentences),
+# last in EXPORTERS: export_from drops the graph before writing them.
+FLAT_FORMATS = {"gexf": True, "graphml": False}  # format -> flat_graph's viz
 
 
 def writer(fmt: str) -> Callable[..., None]:
@@ -37,9 +46,45 @@ def export_all(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     wanted = list(EXPORTERS) if formats is None else [f for f in EXPORTERS if f in set(formats)]
+    together = [f for f in wanted if f in RDF_FORMATS]  # one pass over the RDF groups writes them all
     written = []
     for fmt in wanted:
         path = out / EXPORTERS[fmt][0]
-        writer(fmt)(G, path, **options)
+        if fmt not in together:
+            writer(fmt)(G, path, **options)
+        elif fmt == together[0]:
+            from .rdf import write_many
+
+            write_many(G, {f: out / EXPORTERS[f][0] for f in together}, **options)
         written.append(path)
     return written
+
+
+def export_from(
+    make_graph: Callable[[], nx.MultiDiGraph], out_dir: str | Path, formats: Iterable[str] | None = None,
+    **options: Any,
+) -> tuple[list[Path], int, int]:
+    """export_all of the graph `make_graph()` returns, which nothing else may hold; returns the paths
+    written (EXPORTERS order) and the graph's node and edge counts.
+
+    Why: the graph, with every evidence sentence, is most of a build's memory, and GEXF and GraphML
+    need none of it: once the other formats are written, their flat copies are made and the graph
+    is cleared before networkx builds their XML trees, so the graph and the trees are never both
+    in memory (`kg build`)."""
+    from .flat import flat_graph
+
+    wanted = list(EXPORTERS) if formats is None else [f for f in EXPORTERS if f in set(formats)]
+    flat = [f for f in wanted if f in FLAT_FORMATS]
+    assert list(EXPORTERS)[-len(FLAT_FORMATS):] == list(FLAT_FORMATS)  # so `written` keeps EXPORTERS order
+    G = make_graph()
+    written = export_all(G, out_dir, [f for f in wanted if f not in flat], **options)
+    nodes, edges = G.number_of_nodes(), G.number_of_edges()
+    copies = {f: flat_graph(G, viz=FLAT_FORMATS[f]) for f in flat}
+    G.clear()  # frees the evidence now, whatever still refers to G
+    del G
+    for fmt in flat:
+        path = Path(out_dir) / EXPORTERS[fmt][0]
+        module = importlib.import_module(EXPORTERS[fmt][1].split(":")[0])
+        module.write_flat(copies.pop(fmt), path)
+        written.append(path)
+    return written, nodes, edges

@@ -33,7 +33,11 @@ class _Writer(GEXFWriter):
 
 
 def write(G: nx.MultiDiGraph, path: str | Path, **_: Any) -> None:
-    H = flat_graph(G, viz=True)
+    write_flat(flat_graph(G, viz=True), path)
+
+
+def write_flat(H: nx.MultiDiGraph, path: str | Path) -> None:
+    """Write `flat_graph(G, viz=True)` (kg.export.export_from makes it, then drops G, then writes)."""
     for _, _, key, d in H.edges(keys=True, data=True):
         d["id"] = key  # GEXF's edge id; networkx reads it back as the multigraph key
     writer = _Writer(encoding="utf-8", prettyprint=True, version="1.2draft")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 
 import networkx as nx
 
-from ..atomic import atomic_write_text
+from ..atomic import atomic_open
 from ..model import ENTITY_TYPES, PREDICATES
 from .layout import positions
 from .palette import node_size, predicate_style, type_style
@@ -36,25 +37,57 @@ _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2
 
 
 def write(G: nx.MultiDiGraph, path: str | Path, *, physics_max_nodes: int = PHYSICS_MAX_NODES, **_: Any) -> None:
-    atomic_write_text(path, render(G, physics_max_nodes=physics_max_nodes))
+    """Write `render(G)` a piece at a time: a whole archive's page is hundreds of MB as one string."""
+    with atomic_open(path, "w") as fh:
+        fh.writelines(render_pieces(G, physics_max_nodes=physics_max_nodes))
 
 
 def render(G: nx.MultiDiGraph, *, physics_max_nodes: int = PHYSICS_MAX_NODES, title: str | None = None) -> str:
     """The whole page as a string; same graph, same string."""
+    return "".join(render_pieces(G, physics_max_nodes=physics_max_nodes, title=title))
+
+
+def render_pieces(G: nx.MultiDiGraph, *, physics_max_nodes: int = PHYSICS_MAX_NODES,
+                  title: str | None = None) -> Iterator[str]:
+    """The page in pieces: the template's text, with each @@KG_NAME@@ replaced (the data a node or
+    edge at a time)."""
     data = payload(G, physics=G.number_of_nodes() <= physics_max_nodes, title=title)
-    parts = {
-        "TITLE": html.escape(data["title"]),
-        "DATA": script_json(data),
-        "VIS": _vis_network_js(),
-        "APP": _template("graph.js"),
+    parts: dict[str, Callable[[], Iterable[str]]] = {
+        "TITLE": lambda: [html.escape(data["title"])],
+        "DATA": lambda: script_json_pieces(data),
+        "VIS": lambda: [_vis_network_js()],
+        "APP": lambda: [_template("graph.js")],
     }
-    return re.sub(r"@@KG_([A-Z]+)@@", lambda m: parts[m.group(1)], _template("graph.html"))
+    for i, piece in enumerate(re.split(r"@@KG_([A-Z]+)@@", _template("graph.html"))):
+        if i % 2 == 0:
+            yield piece
+        else:
+            yield from parts[piece]()
 
 
 def script_json(data: Any) -> str:
     """JSON that is safe inside a <script> element: nothing in it can close the element."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return _escape(text)
+
+
+def _escape(text: str) -> str:
     return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group(0)], text)
+
+
+def script_json_pieces(data: dict[str, Any]) -> Iterator[str]:
+    """script_json(data) in pieces, one per list item (each through the C encoder): the same text."""
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    yield "{"
+    for i, (key, value) in enumerate(data.items()):
+        yield _escape(("," if i else "") + encode(key) + ":")
+        if isinstance(value, list) and value:
+            for j, item in enumerate(value):
+                yield _escape(("," if j else "[") + encode(item))
+            yield "]"
+        else:
+            yield _escape(encode(value))
+    yield "}"
 
 
 def payload(G: nx.MultiDiGraph, *, physics: bool, title: str | None = None) -> dict[str, Any]:

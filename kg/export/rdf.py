@@ -23,8 +23,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-import weakref
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -178,8 +178,9 @@ class _Builder:
         self._docs: dict[str, ox.NamedNode] = {}
         self._slugs: dict[str, str] = {}
         self._ints: dict[int, ox.Literal] = {}  # counts and offsets repeat a lot
-        # (doc, start, end) -> (span IRI, sort key, triples); the first writer of a span wins
-        self.spans: dict[tuple[str, int, int], tuple[ox.NamedNode, tuple[str, int, int], list[Any]]] = {}
+        # (doc, start, end) -> the span's sentence (the first writer of a span wins), or where to read
+        # it again (kg.graph.EvidenceItem.source); its triples are made when it is written, last
+        self.spans: dict[tuple[str, int, int], Any] = {}
         self.cited_docs: set[str] = set()
 
     def integer(self, n: Any) -> ox.Literal:
@@ -208,21 +209,25 @@ class _Builder:
 
     def span(self, ev: dict[str, Any]) -> ox.NamedNode:
         key = _ev_key(ev)
-        known = self.spans.get(key)
-        if known is not None:
-            return known[0]
+        if key not in self.spans:
+            source = getattr(ev, "source", None)  # evidence kept on disk: keep where, not the text
+            self.spans[key] = source if source is not None else str(ev.get("sentence", ""))
         d, start, end = key
-        slug = self.slug(d)
-        iri = _N(f"{self.doc(d).value}#char={start},{end}")  # = DataIRIs.span(), without re-encoding
-        self.cited_docs.add(d)
-        self.spans[key] = (iri, (slug, start, end), [
+        return _N(f"{self.doc(d).value}#char={start},{end}")  # = DataIRIs.span(), without re-encoding
+
+    def span_group(self, key: tuple[str, int, int]) -> Group:
+        d, start, end = key
+        sentence = self.spans[key]
+        if not isinstance(sentence, str):
+            evidence, i = sentence
+            sentence = str(evidence[i].get("sentence", ""))
+        return _N(f"{self.doc(d).value}#char={start},{end}"), [
             (A, ENTITY),
             (QUOTED, self.doc(d)),
-            (SENTENCE, ox.Literal(str(ev.get("sentence", "")), language="zh")),
+            (SENTENCE, ox.Literal(sentence, language="zh")),
             (START, self.integer(start)),
             (END, self.integer(end)),
-        ])
-        return iri
+        ]
 
     def documents(self) -> list[Group]:
         docs: dict[str, dict[str, Any]] = dict(self.G.graph.get("documents") or {})
@@ -250,6 +255,7 @@ class _Builder:
         return out
 
     def groups(self) -> Iterator[Group]:
+        """Every group in output order, made as it is needed: only the spans wait for the end."""
         G = self.G
         yield _header(self.iris, G)
         yield from ontology_groups()
@@ -262,7 +268,11 @@ class _Builder:
             if p in SYMMETRIC_PREDICATES:
                 out_edges.setdefault(o, set()).add((p, s))
             statements.append((str(s), p, str(o), data))
-        entities: list[Group] = []
+            self.cited_docs.update(str(ev["doc"]) for ev in data.get("evidence") or ())
+        for _, a in G.nodes(data=True):  # documents come first: every one the groups below cite
+            self.cited_docs.update(str(d) for d in a.get("docs") or ())
+            self.cited_docs.update(str(ev["doc"]) for ev in a.get("evidence") or ())
+        yield from self.documents()
         for n in sorted(G.nodes, key=str):
             a = G.nodes[n]
             po: list[tuple[ox.NamedNode, Term]] = []
@@ -278,15 +288,14 @@ class _Builder:
                 po.append((MENTIONS, self.integer(a["mentions"])))
             for d in sorted({str(d) for d in a.get("docs") or ()}, key=lambda d: (self.slug(d), d)):
                 po.append((REFERENCED, self.doc(d)))
-                self.cited_docs.add(d)
             evidence = sorted(a.get("evidence") or (), key=_ev_key)
             for ev in evidence:
                 po.append((FIRST, self.span(ev)))
-            for p, o in sorted(out_edges.get(n, ())):
+            for p, o in sorted(out_edges.pop(n, ())):
                 po.append((_kg(p), self.node(o)))
-            entities.append((self.node(n), po))
-        stmt_groups: list[Group] = []
-        for s, p, o, data in sorted(statements, key=lambda t: t[:3]):
+            yield self.node(n), po
+        statements.sort(key=lambda t: t[:3])
+        for s, p, o, data in statements:
             evidence = sorted(data.get("evidence") or (), key=_ev_key)
             po = [
                 (A, STATEMENT),
@@ -296,39 +305,20 @@ class _Builder:
                 (SUPPORT, self.integer(data.get("weight", len(evidence)))),
             ]
             po.extend((DERIVED, self.span(ev)) for ev in evidence)
-            stmt_groups.append((_N(self.iris.statement(s, p, o)), po))
-        yield from self.documents()
-        yield from entities
-        yield from stmt_groups
-        for iri, _key, po in sorted(self.spans.values(), key=lambda v: v[1]):
-            yield iri, po
+            yield _N(self.iris.statement(s, p, o)), po
+        del statements
+        for key in sorted(self.spans, key=lambda k: (self.slug(k[0]), k[1], k[2])):
+            yield self.span_group(key)
 
 
-# One build calls write_turtle, write_ntriples and write_jsonld on the same graph in a row:
-# remember the last result (for that graph object, base IRI and size) instead of redoing it.
-# Dropped as soon as the graph is garbage-collected, so a big export is not kept alive.
-_last: tuple[Any, tuple[Any, ...], list[Group]] | None = None
-
-
-def _forget(_ref: Any) -> None:
-    global _last
-    _last = None
+def iter_groups(G: nx.MultiDiGraph, base_iri: str | None = None) -> Iterator[Group]:
+    """The export as (subject, [(predicate, object)]) groups, in output order, made one at a time."""
+    return _Builder(G, _base_or_user_error(base_iri)).groups()
 
 
 def graph_groups(G: nx.MultiDiGraph, base_iri: str | None = None) -> list[Group]:
     """The export as (subject, [(predicate, object)]) groups, in output order."""
-    global _last
-    iris = _base_or_user_error(base_iri)
-    key = (iris.base, G.number_of_nodes(), G.number_of_edges(), len(G.graph.get("documents") or ()),
-           G.graph.get("rules_version"), ONTOLOGY_FILE.stat().st_mtime_ns)
-    if _last is not None and _last[0]() is G and _last[1] == key:
-        return _last[2]
-    groups = list(_Builder(G, iris).groups())
-    try:
-        _last = (weakref.ref(G, _forget), key, groups)
-    except TypeError:
-        _last = None
-    return groups
+    return list(iter_groups(G, base_iri))
 
 
 def triples(groups: Iterable[Group]) -> Iterator[ox.Triple]:
@@ -352,7 +342,7 @@ def _base_or_user_error(base_iri: str | None) -> DataIRIs:
 
 
 def turtle_bytes(G: nx.MultiDiGraph, base_iri: str | None = None) -> bytes:
-    groups = graph_groups(G, base_iri)
+    groups = iter_groups(G, base_iri)
     data = ox.serialize(triples(groups), format=ox.RdfFormat.TURTLE, prefixes=DataIRIs(base_iri).prefixes())
     return sort_prefix_lines(data)
 
@@ -366,18 +356,78 @@ def sort_prefix_lines(data: bytes) -> bytes:
     return b"\n".join(sorted(lines[:n]) + lines[n:])
 
 
+# Written together by write_many: one pass over the groups feeds all three.
+RDF_FORMATS = ("ttl", "nt", "jsonld")
+_NT_BATCH = 4096  # triples per pyoxigraph call for N-Triples
+
+
+def write_many(G: nx.MultiDiGraph, paths: dict[str, str | Path], base_iri: str | None = None, **_: Any) -> None:
+    """Write the formats of `paths` (graph.ttl, graph.nt, graph.jsonld: keys from RDF_FORMATS) in one
+    pass over the groups, each made when it is needed and written to every file before the next.
+
+    Why: the groups of a whole archive take several times the graph's memory, and holding them
+    for three writers was a build's peak. pyoxigraph's Turtle serialiser pulls the groups; each
+    one pulled is also written as N-Triples (by pyoxigraph, in batches: N-Triples has no header,
+    so the pieces make the whole) and as a JSON-LD line. Bytes are those of the one-format writers
+    of earlier versions (tested)."""
+    unknown = set(paths) - set(RDF_FORMATS)
+    if unknown:
+        raise ValueError(f"not an RDF format of write_many: {', '.join(sorted(unknown))}")
+    iris = _base_or_user_error(base_iri)  # a bad base IRI is an error before any file is opened
+    prefixes = iris.prefixes()
+    with ExitStack() as stack:
+        files = {fmt: stack.enter_context(atomic_open(path, "w+b" if fmt == "ttl" else "wb"))
+                 for fmt, path in paths.items()}
+        nt = files.get("nt")
+        jsonld = _JsonLdWriter(files["jsonld"], prefixes) if "jsonld" in files else None
+        batch: list[ox.Triple] = []
+
+        def pulled() -> Iterator[Group]:
+            for s, po in iter_groups(G, base_iri):
+                if nt is not None:
+                    batch.extend(ox.Triple(s, p, o) for p, o in po)
+                    if len(batch) >= _NT_BATCH:
+                        nt.write(ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES))
+                        batch.clear()
+                if jsonld is not None:
+                    jsonld.add(s, po)
+                yield s, po
+
+        if "ttl" in files:
+            fh = files["ttl"]
+            ox.serialize(triples(pulled()), fh, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+            _sort_prefix_lines_in_place(fh)
+        else:
+            for _group in pulled():
+                pass
+        if nt is not None and batch:
+            nt.write(ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES))
+        if jsonld is not None:
+            jsonld.close(G, base_iri)
+
+
+def _sort_prefix_lines_in_place(fh: Any) -> None:
+    """sort_prefix_lines on a written file: sorting whole lines keeps the header's length."""
+    fh.flush()
+    fh.seek(0)
+    head = b""
+    while True:  # through the first line that is not a @prefix line (or to the end)
+        chunk = fh.read(1 << 16)
+        head += chunk
+        if not chunk or any(not line.startswith(b"@prefix ") for line in head.split(b"\n")[:-1]):
+            break
+    fh.seek(0)
+    fh.write(sort_prefix_lines(head))
+
+
 def write_turtle(G: nx.MultiDiGraph, path: str | Path, base_iri: str | None = None, **_: Any) -> None:
     """graph.ttl: Turtle with readable prefixes (kg:, id:, doc:, stmt: and the usual ones)."""
-    data = turtle_bytes(G, base_iri)
-    with atomic_open(path, "wb") as fh:
-        fh.write(data)
+    write_many(G, {"ttl": path}, base_iri)
 
 
 def write_ntriples(G: nx.MultiDiGraph, path: str | Path, base_iri: str | None = None, **_: Any) -> None:
     """graph.nt: one triple per line, the fastest format to load (kg query/serve use it)."""
-    groups = graph_groups(G, base_iri)
-    with atomic_open(path, "wb") as fh:
-        ox.serialize(triples(groups), fh, format=ox.RdfFormat.N_TRIPLES)
+    write_many(G, {"nt": path}, base_iri)
 
 
 # ---------------------------------------------------------------- JSON-LD
@@ -437,6 +487,48 @@ def jsonld_lines(G: nx.MultiDiGraph, base_iri: str | None = None) -> Iterator[st
 
 def write_jsonld(G: nx.MultiDiGraph, path: str | Path, base_iri: str | None = None, **_: Any) -> None:
     """graph.jsonld: JSON-LD 1.1, compacted with the Turtle prefixes (parsed by rdflib and pyoxigraph)."""
-    lines = jsonld_lines(G, base_iri)
-    with atomic_open(path, "w") as fh:
-        fh.writelines(lines)
+    write_many(G, {"jsonld": path}, base_iri)
+
+
+class _JsonLdWriter:
+    """jsonld_lines, a group at a time. JSON-LD gives a subject one node object, so jsonld_lines
+    merges groups by subject; the groups' subjects are distinct in practice (documents, entities,
+    statements and spans live in different namespaces), so each line is written as its group
+    comes, and if a subject does come twice the file is rewritten by jsonld_lines itself."""
+
+    MEMO = 10_000  # groups per compactor: its memo of every IRI it shortened would grow with the graph
+
+    def __init__(self, fh: Any, prefixes: dict[str, str]) -> None:
+        self.fh = fh
+        self.prefixes = prefixes
+        self.seen: set[int] = set()  # subjects' hashes: a collision only costs the rewrite
+        self.pending = ""
+        self.count = 0
+        self.repeated = False
+        self.shorten = make_compactor(prefixes)
+        context = json.dumps({"@context": dict(sorted(prefixes.items()))}, ensure_ascii=False)
+        fh.write((context[:-1] + ',\n "@graph": [\n').encode())
+
+    def add(self, s: Any, po: list[tuple[ox.NamedNode, Term]]) -> None:
+        if self.repeated:
+            return
+        h = hash(s)
+        if h in self.seen:
+            self.repeated = True
+            return
+        self.seen.add(h)
+        if self.count and self.count % self.MEMO == 0:
+            self.shorten = make_compactor(self.prefixes)
+        if self.count:
+            self.fh.write((self.pending + ",\n").encode())
+        self.count += 1
+        self.pending = "  " + _json_safe(json.dumps(_jsonld_node(s, po, self.shorten), ensure_ascii=False))
+
+    def close(self, G: nx.MultiDiGraph, base_iri: str | None) -> None:
+        if self.repeated:
+            self.fh.seek(0)
+            self.fh.truncate()
+            for line in jsonld_lines(G, base_iri):
+                self.fh.write(line.encode())
+        else:
+            self.fh.write(((self.pending + "\n" if self.count else "") + " ]\n}\n").encode())
