@@ -5,7 +5,7 @@ that names are not split and chunk boundaries fall where the rules expect. Each 
 its own `jieba.Tokenizer`, handed to spaCy's tokenizer, so two rule sets in one process do not
 leak words into each other; it is built once per process and rules version (`get_segmenter`).
 
-`Segmenter.nlp` is the documented entry point (`nlp.make_doc(text)` gives the same tokens), but
+`Segmenter.nlp` (made on first use) is the documented entry point (`nlp.make_doc(text)` gives the same tokens), but
 the extractor only needs token offsets, so `tokens` runs the configured jieba tokenizer's own
 algorithm (dictionary DAG, best route, HMM for unknown runs) with the offsets kept as it goes:
 no word list, no re-alignment, no spaCy Doc. The DAG's words are found by an Aho-Corasick
@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from math import log
 from typing import Any
 
@@ -46,7 +46,6 @@ class Segmenter:
 
     def __init__(self, rules: Rules) -> None:
         import jieba
-        import spacy
 
         jieba.setLogLevel(logging.WARNING)
         self.jieba = jieba.Tokenizer()
@@ -61,16 +60,26 @@ class Segmenter:
                     if word[:i] not in self._base:
                         self._base[word[:i]] = freq.get(word[:i], _ABSENT)
                 self.jieba.add_word(word, freq=_USER_FREQ)
-        # Made with the "char" segmenter, then switched to jieba with this rule set's dictionary:
-        # asking spaCy for "jieba" makes it warm up jieba's global dictionary (spacy.lang.zh's
-        # try_jieba_import), a second ~100 MB copy this process never uses.
-        self.nlp = spacy.blank("zh")
-        self.nlp.tokenizer.segmenter = "jieba"
-        self.nlp.tokenizer.jieba_seg = self.jieba
         self._logtotal = log(self.jieba.total)
         self._words, self._logps = _word_automaton(freq, self._logtotal)
         self._pos: Any = None  # the part-of-speech tokenizer over the base view, made on first use
         self._hmm: dict[str, tuple[int, ...]] = {}  # run of unknown characters -> finalseg word lengths
+
+    @cached_property
+    def nlp(self) -> Any:
+        """spaCy's blank `zh` pipeline tokenising with this rule set's jieba dictionary.
+
+        Made on first use: `tokens` does not need it, and importing spaCy is about a second of
+        every worker's (and every one-document rebuild's) start-up. Made with the "char"
+        segmenter, then switched to jieba: asking spaCy for "jieba" makes it warm up jieba's
+        global dictionary (spacy.lang.zh's try_jieba_import), a second ~100 MB copy never used.
+        """
+        import spacy
+
+        nlp = spacy.blank("zh")
+        nlp.tokenizer.segmenter = "jieba"
+        nlp.tokenizer.jieba_seg = self.jieba
+        return nlp
 
     def tokens(self, text: str) -> list[tuple[int, int]]:
         """Token spans of `text` (whitespace tokens dropped), as `nlp.make_doc(text)` gives them."""
