@@ -7,19 +7,14 @@ non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import __version__
 from .model import NODE_EVIDENCE
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 # Modules that define `register(subparsers)`; each adds one subcommand with set_defaults(func=...).
 COMMAND_MODULES = ["kg.cli", "kg.evaluate", "kg.query", "kg.serve", "kg.validate"]
@@ -79,7 +74,7 @@ def _positive_int(text: str) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .cache import CacheError
     from .engines import EngineError
-    from .export import EXPORTERS, export_from
+    from .export import EXPORTERS, export_build
     from .pipeline import run_build
     from .rules import load_rules
 
@@ -105,29 +100,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"kg: skipped {err}", file=sys.stderr)
     builder = result.builder
     assert builder is not None
-    wanted = [f for f in EXPORTERS if formats is None or f in formats]
-    others = [f for f in wanted if f != "json"]
-    graph_attrs = {"rules_version": rules.version}
-    written: list[Path] = []
-    json_path = Path(args.out) / EXPORTERS["json"][0]
-    if "json" in wanted and not others:  # straight from the merge: the evidence never sits in memory
-        nodes, edges = builder.write_node_link(json_path, args.node_evidence, graph_attrs, consume=True)
-        written.append(json_path)
-    else:  # the other writers take a NetworkX graph
-
-        def make_graph() -> nx.MultiDiGraph:
-            if "json" in wanted:  # ... whose evidence stays in graph.json's spill file
-                G = builder.write_node_link_and_graph(json_path, args.node_evidence, graph_attrs)
-                written.append(json_path)
-            else:
-                G = builder.graph(args.node_evidence, consume=True)
-                G.graph.update(graph_attrs)
-            gc.freeze()  # the graph lives until its formats are written: the GC need not re-scan it meanwhile
-            return G
-
-        options = {"base_iri": args.base_iri} if args.base_iri else {}
-        paths, nodes, edges = export_from(make_graph, args.out, others, **options)
-        written += paths
+    options = {"base_iri": args.base_iri} if args.base_iri else {}
+    written, nodes, edges = export_build(builder, args.out, formats, args.node_evidence,
+                                         {"rules_version": rules.version}, **options)
     log(args, f"kg: {result.documents} document(s) ({result.extracted} extracted, {result.cached} from cache; "
               f"{result.engine}), {nodes} nodes, {edges} edges in {time.perf_counter() - t0:.1f}s")
     for path in written:

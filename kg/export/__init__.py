@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # `kg build --formats json` imports this module and never needs networkx (~20 MB)
     import networkx as nx
 
+    from ..graph import GraphBuilder
+
 # format name -> (file name, "module:function")
 EXPORTERS: dict[str, tuple[str, str]] = {
     "json": ("graph.json", "kg.export.nodelink:write"),
@@ -88,3 +90,38 @@ def export_from(
         module.write_flat(copies.pop(fmt), path)
         written.append(path)
     return written, nodes, edges
+
+
+def export_build(
+    builder: GraphBuilder, out_dir: str | Path, formats: Iterable[str] | None, node_evidence: int,
+    graph_attrs: dict[str, Any], **options: Any,
+) -> tuple[list[Path], int, int]:
+    """Write a build's formats from its merge (what `kg build` does); consumes `builder`. Returns
+    the paths written (EXPORTERS order) and the graph's node and edge counts.
+
+    Why not `export_all(builder.graph())`: a graph holding every evidence sentence was a build's
+    memory peak. graph.json alone is written straight from the merge; with other formats, the
+    graph they read keeps its evidence in graph.json's spill file (or, without graph.json, is
+    made and handed to export_from, which drops it before GEXF and GraphML)."""
+    import gc
+
+    wanted = list(EXPORTERS) if formats is None else [f for f in EXPORTERS if f in set(formats)]
+    others = [f for f in wanted if f != "json"]
+    json_path = Path(out_dir) / EXPORTERS["json"][0]
+    if "json" in wanted and not others:
+        nodes, edges = builder.write_node_link(json_path, node_evidence, graph_attrs, consume=True)
+        return [json_path], nodes, edges
+    written: list[Path] = []
+
+    def make_graph() -> nx.MultiDiGraph:
+        if "json" in wanted:
+            G = builder.write_node_link_and_graph(json_path, node_evidence, graph_attrs)
+            written.append(json_path)
+        else:
+            G = builder.graph(node_evidence, consume=True)
+            G.graph.update(graph_attrs)
+        gc.freeze()  # the graph lives until its formats are written: the GC need not re-scan it meanwhile
+        return G
+
+    paths, nodes, edges = export_from(make_graph, out_dir, others, **options)
+    return written + paths, nodes, edges
