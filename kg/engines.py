@@ -182,12 +182,15 @@ class Engine(Protocol):
 
     def submit(self, docs: list[Document], cache_paths: list[str] | None, only: bool = False) -> Any:
         """only: this is the build's only batch (a small corpus, a rebuild after a few edits)."""
+    def warm(self) -> None:
+        """Start loading the extractor now, if that can overlap with reading the corpus."""
     def close(self, wait: bool = True) -> None: ...
 
 
 class LocalEngine:
-    """In this process for `jobs=1`; otherwise a pool of `jobs` processes, started with the first
-    batch sent to it (a fully cached build, or one whose only batch runs here, starts none)."""
+    """In this process for `jobs=1`; otherwise a pool of `jobs` processes, started by `warm` (a
+    rebuild) or with the first batch sent to it (a first build whose only batch runs here, or a
+    fully cached one, starts none)."""
 
     writes_cache = True
 
@@ -206,10 +209,20 @@ class LocalEngine:
             if self.jobs > 1:
                 self.name = "in-process: one small batch"
             return Done(extract_many(self.rules, docs, cache_paths, pickled=False))
+        return self._started().submit(extract_batch, self._spec, docs, cache_paths)
+
+    def warm(self) -> None:
+        """Start one worker loading the extractor (a no-op task makes the pool spawn it): in a
+        rebuild it loads on the other core while this process reads and hashes the corpus, and
+        the edited documents go to it instead of loading the extractor here (~2 s, ~200 MB)."""
+        if self.jobs > 1 and self._pool is None:
+            self._started().submit(int)
+
+    def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=_mp_context(),
                                              initializer=_init_worker, initargs=(self._spec,))
-        return self._pool.submit(extract_batch, self._spec, docs, cache_paths)
+        return self._pool
 
     def close(self, wait: bool = True) -> None:
         """wait=False: do not wait for workers still warming up (a worker started on demand for
@@ -259,6 +272,9 @@ class DaskEngine:
 
     def submit(self, docs: list[Document], cache_paths: list[str] | None, only: bool = False) -> Any:
         return self._client.submit(extract_batch, self._spec, docs, None, pure=False)
+
+    def warm(self) -> None:
+        """Nothing to do: the cluster's workers are up once the engine is made."""
 
     def close(self, wait: bool = True) -> None:
         for part in ("_client", "_cluster"):

@@ -119,6 +119,8 @@ def run_build(
     cache = DocCache(cache_dir, rules.version) if cache_dir is not None else None
     state = cache.load_state(inputs) if cache is not None else None
     eng = make_engine(engine, rules, jobs, scheduler)
+    if state is not None:  # a rebuild: what was edited will need the extractor, loading meanwhile
+        eng.warm()
     try:
         while True:
             bar = _Progress(progress)

@@ -179,6 +179,19 @@ def test_incremental_builds_equal_fresh_ones(small):
     assert "d01" not in result.graph.graph["documents"]
 
 
+def test_a_parallel_rebuild_sends_the_edits_to_the_warmed_worker(small):
+    """With a saved state a worker starts loading the extractor while the corpus is read; the
+    edited document is extracted there (not in the kg process) and the graph is a fresh build's."""
+    folder, cache = small
+    first = run_build([str(folder)], jobs=2, cache_dir=cache)
+    assert first.engine == "in-process: one small batch"  # no state yet: one batch, no pool
+    edited = folder / "d04.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "全国总工会召开第十八次全国代表大会。\n", encoding="utf-8")
+    again = run_build([str(folder)], jobs=2, cache_dir=cache)
+    assert (again.extracted, again.cached, again.engine) == (1, 4, "2 processes")
+    assert graph_bytes(again) == graph_bytes(run_build([str(folder)], jobs=1))
+
+
 def test_a_lost_entry_falls_back_to_a_full_merge(small):
     """When the last build's result for an edited document is gone, the state cannot be used."""
     folder, cache = small
