@@ -125,10 +125,8 @@ class Segmenter:
             val = logps[v >> bits] + score[s + w]
             if val > best or (val == best and w > best_len):
                 best, best_len = val, w
-        if cur < n:
-            length[cur] = best_len  # (no score needed: nothing before it is left to compare)
-            for q in range(cur - 1, -1, -1):
-                score[q] = single + score[q + 1]
+        if cur < n:  # the first word start: no score is read before it, only lengths (1 by default)
+            length[cur] = best_len
         # the cut: runs of single characters go to the HMM
         x, buf = 0, 0  # buf: length of the run of single characters before x
         while x < n:
