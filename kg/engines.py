@@ -213,8 +213,8 @@ class LocalEngine:
 
     def warm(self) -> None:
         """Start one worker loading the extractor (a no-op task makes the pool spawn it): in a
-        rebuild it loads on the other core while this process reads and hashes the corpus, and
-        the edited documents go to it instead of loading the extractor here (~2 s, ~200 MB)."""
+        rebuild (at its first edited document) it loads on the other core while this process
+        reads the rest, and the edits go to it instead of loading the extractor here (~2 s, ~200 MB)."""
         if self.jobs > 1 and self._pool is None:
             self._started().submit(int)
 

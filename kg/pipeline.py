@@ -119,8 +119,6 @@ def run_build(
     cache = DocCache(cache_dir, rules.version) if cache_dir is not None else None
     state = cache.load_state(inputs) if cache is not None else None
     eng = make_engine(engine, rules, jobs, scheduler)
-    if state is not None:  # a rebuild: what was edited will need the extractor, loading meanwhile
-        eng.warm()
     try:
         while True:
             bar = _Progress(progress)
@@ -165,6 +163,7 @@ class _Build:
         # the previous build's merged state and the cache key of each document in it
         self.builder, self.old_keys = state if state is not None else (GraphBuilder(), {})
         self.keys: dict[str, str] = {}  # this build's documents (cache builds only)
+        self.warm_on_miss = state is not None  # a rebuild: the first edited document warms a worker
         self.result = BuildResult(None)
         # (item, batch, index, chars): item is a LoadError or DocResult ready to merge, or a
         # Document whose outcome is batch.results[index].
@@ -225,6 +224,9 @@ class _Build:
                 self.window_chars += chars
                 self.window.append((hit, None, 0, chars))
                 return
+            if self.warm_on_miss:  # it loads the extractor on the other core while the rest is read
+                self.warm_on_miss = False
+                self.engine.warm()
             self.open.paths.append(self.cache.path(key))
         self.window_chars += chars
         batch = self.open
@@ -240,7 +242,11 @@ class _Build:
         if not batch.docs:
             return
         paths = batch.paths if self.cache is not None and self.engine.writes_cache else None
-        batch.future = self.engine.submit(batch.docs, paths, only=last and self.sent == 0)
+        try:
+            batch.future = self.engine.submit(batch.docs, paths, only=last and self.sent == 0)
+        except BrokenExecutor as exc:  # a worker died before this batch (e.g. while warming up)
+            raise EngineError(f"a worker process died before extracting a batch from {batch.docs[0].path} on "
+                              "(out of memory, or a crash in a native library)") from exc
         self.sent += 1
         batch.docs = []  # the window still holds each document until it is merged
         self.in_flight += 1

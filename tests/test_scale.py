@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import kg.engines
 import kg.export
 import kg.extract
 import kg.pipeline
@@ -190,6 +191,33 @@ def test_a_parallel_rebuild_sends_the_edits_to_the_warmed_worker(small):
     again = run_build([str(folder)], jobs=2, cache_dir=cache)
     assert (again.extracted, again.cached, again.engine) == (1, 4, "2 processes")
     assert graph_bytes(again) == graph_bytes(run_build([str(folder)], jobs=1))
+
+
+def test_a_rebuild_with_nothing_to_extract_starts_no_worker(small, monkeypatch):
+    folder, cache = small
+    run_build([str(folder)], jobs=2, cache_dir=cache)
+    warmed = []
+    monkeypatch.setattr(kg.engines.LocalEngine, "warm", lambda self: warmed.append(self))
+    again = run_build([str(folder)], jobs=2, cache_dir=cache)
+    assert (again.extracted, again.cached, warmed) == (0, 5, [])
+
+
+def test_a_pool_broken_before_a_batch_is_a_clear_error(small, monkeypatch):
+    """A worker that dies while warming breaks the pool before the first submit: reported like a
+    worker dying mid-batch (an EngineError naming a file), not a BrokenProcessPool traceback."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    folder, cache = small
+    run_build([str(folder)], jobs=2, cache_dir=cache)
+    edited = folder / "d02.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "全国总工会召开第十八次全国代表大会。\n", encoding="utf-8")
+
+    def broken(self, docs, paths, only=False):
+        raise BrokenProcessPool("a child process terminated abruptly")
+
+    monkeypatch.setattr(kg.engines.LocalEngine, "submit", broken)
+    with pytest.raises(kg.engines.EngineError, match="d02.txt"):
+        run_build([str(folder)], jobs=2, cache_dir=cache)
 
 
 def test_a_lost_entry_falls_back_to_a_full_merge(small):
