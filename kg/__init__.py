@@ -20,6 +20,8 @@ def build(inputs: Iterable[str] | str, **options) -> nx.MultiDiGraph:
     """Build the graph of `inputs` (files and folders); unreadable files are skipped."""
     from .pipeline import run_build
 
+    if "make_graph" in options:
+        raise TypeError("kg.build always returns the graph; use kg.pipeline.run_build(make_graph=False) for the merge")
     if isinstance(inputs, str):
         inputs = [inputs]
     return run_build(list(inputs), **options).graph

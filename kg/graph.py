@@ -425,7 +425,9 @@ class _Spill:
         self.at += len(data)
 
     def __del__(self) -> None:  # the last SpilledEvidence is gone (the graph was cleared)
-        self.file.close()
+        file = getattr(self, "file", None)  # None: TemporaryFile failed in __init__
+        if file is not None:
+            file.close()
 
     def read(self, offset: int, length: int) -> bytes:
         return os.pread(self.file.fileno(), length, offset)
