@@ -233,10 +233,20 @@ class GraphBuilder:
             "mentions": node.mentions,
         }
 
+    def _node_item(self, name: str, ids: dict[str, str], docs: list[str], evidence: Any) -> tuple[str, dict[str, Any]]:
+        """(id, attributes) of a node of `graph()`: label_en, where known, comes after its evidence."""
+        attrs = self._node_attrs(name)
+        attrs.update(docs=docs, evidence=evidence)
+        label_en = self._nodes[name].label_en
+        if label_en:
+            attrs["label_en"] = _most(label_en)
+        return ids[name], attrs
+
     def _edge_order(self, ids: dict[str, str]) -> list[tuple[str, str, str]]:
-        """Edges in graph order: by source id, target id, predicate (NetworkX's adjacency order
-        when they are added so)."""
-        return sorted(self._edges, key=lambda k: (ids.get(k[0], ""), ids.get(k[2], ""), k[1]))
+        """The edges between nodes, in graph order: by source id, target id, predicate (NetworkX's
+        adjacency order when they are added so)."""
+        edges = (k for k in self._edges if k[0] in ids and k[2] in ids)
+        return sorted(edges, key=lambda k: (ids[k[0]], ids[k[2]], k[1]))
 
     def _records(self, consume: bool) -> Iterator[tuple[str, _Doc]]:
         """Each document's record in document order, so every list made from them comes out sorted."""
@@ -270,22 +280,13 @@ class GraphBuilder:
                 end, text = table[start]
                 edge_ev[key].append({"doc": d, "sentence": text, "start": start, "end": end})
 
-        def nodes() -> Iterator[tuple[str, dict[str, Any]]]:
-            for name in sorted(self._nodes, key=ids.__getitem__):
-                attrs = self._node_attrs(name)
-                attrs.update(docs=docs_of.pop(name), evidence=node_ev.pop(name))
-                label_en = self._nodes[name].label_en
-                if label_en:
-                    attrs["label_en"] = _most(label_en)
-                yield ids[name], attrs
-
         def edges() -> Iterator[tuple[str, str, str, dict[str, Any]]]:
             for s, p, o in self._edge_order(ids):
                 ev = edge_ev.pop((s, p, o))
-                if s in ids and o in ids:
-                    yield ids[s], ids[o], p, {"predicate": p, "weight": len(ev), "evidence": ev}
+                yield ids[s], ids[o], p, {"predicate": p, "weight": len(ev), "evidence": ev}
 
-        G.add_nodes_from(nodes())
+        G.add_nodes_from(self._node_item(name, ids, docs_of.pop(name), node_ev.pop(name))
+                         for name in sorted(self._nodes, key=ids.__getitem__))
         G.add_edges_from(edges())
         if consume:
             self._clear()
@@ -355,7 +356,7 @@ class GraphBuilder:
                                             f'"start": {start}, "end": {table[start][0]}}}')
             spill.file.flush()
             order = sorted(self._nodes, key=ids.__getitem__)
-            edge_order = [k for k in self._edge_order(ids) if k[0] in ids and k[2] in ids]
+            edge_order = self._edge_order(ids)
             nodes = edges = 0
             with atomic_open(target, "wb") as fh:
                 fh.write(head.encode())
@@ -386,21 +387,13 @@ class GraphBuilder:
             G.graph.update(graph)
             del graph
 
-            def node_items() -> Iterator[tuple[str, dict[str, Any]]]:
-                for name in order:
-                    attrs = self._node_attrs(name)
-                    attrs.update(docs=docs_of.pop(name), evidence=SpilledEvidence(spill, node_ev.pop(name)))
-                    label_en = self._nodes[name].label_en
-                    if label_en:
-                        attrs["label_en"] = _most(label_en)
-                    yield ids[name], attrs
-
             def edge_items() -> Iterator[tuple[str, str, str, dict[str, Any]]]:
                 for s, p, o in edge_order:
                     evidence = SpilledEvidence(spill, edge_ev.pop((s, p, o)))
                     yield ids[s], ids[o], p, {"predicate": p, "weight": len(evidence), "evidence": evidence}
 
-            G.add_nodes_from(node_items())
+            G.add_nodes_from(self._node_item(name, ids, docs_of.pop(name), SpilledEvidence(spill, node_ev.pop(name)))
+                             for name in order)
             G.add_edges_from(edge_items())
             return G
         finally:
