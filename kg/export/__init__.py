@@ -36,6 +36,11 @@ RDF_FORMATS = ("ttl", "nt", "jsonld")  # = kg.export.rdf.RDF_FORMATS (not import
 FLAT_FORMATS = {"gexf": True, "graphml": False}  # format -> flat_graph's viz
 
 
+def _wanted(formats: Iterable[str] | None) -> list[str]:
+    """The formats asked for (None: all), in EXPORTERS order."""
+    return list(EXPORTERS) if formats is None else [f for f in EXPORTERS if f in set(formats)]
+
+
 def writer(fmt: str) -> Callable[..., None]:
     module, func = EXPORTERS[fmt][1].split(":")
     return getattr(importlib.import_module(module), func)
@@ -47,7 +52,7 @@ def export_all(
     """Write each format into `out_dir`; returns the paths written, in EXPORTERS order."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    wanted = list(EXPORTERS) if formats is None else [f for f in EXPORTERS if f in set(formats)]
+    wanted = _wanted(formats)
     together = [f for f in wanted if f in RDF_FORMATS]  # one pass over the RDF groups writes them all
     written = []
     for fmt in wanted:
@@ -75,7 +80,7 @@ def export_from(
     in memory (`kg build`)."""
     from .flat import flat_graph
 
-    wanted = list(EXPORTERS) if formats is None else [f for f in EXPORTERS if f in set(formats)]
+    wanted = _wanted(formats)
     flat = [f for f in wanted if f in FLAT_FORMATS]
     assert list(EXPORTERS)[-len(FLAT_FORMATS):] == list(FLAT_FORMATS)  # so `written` keeps EXPORTERS order
     G = make_graph()
@@ -105,7 +110,7 @@ def export_build(
     made and handed to export_from, which drops it before GEXF and GraphML)."""
     import gc
 
-    wanted = list(EXPORTERS) if formats is None else [f for f in EXPORTERS if f in set(formats)]
+    wanted = _wanted(formats)
     others = [f for f in wanted if f != "json"]
     json_path = Path(out_dir) / EXPORTERS["json"][0]
     if "json" in wanted and not others:
