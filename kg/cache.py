@@ -62,10 +62,11 @@ def code_fingerprint() -> str:
 
 @lru_cache(maxsize=1)
 def merge_fingerprint() -> str:
-    """Hash of the code whose objects a saved build state pickles (kg/graph.py, kg/model.py)."""
+    """Hash of the code whose objects a saved build state pickles (kg/graph.py, kg/model.py) or
+    whose output it records (kg/corpus.py: which files give which documents)."""
     package = Path(__file__).resolve().parent
     h = hashlib.sha256(__version__.encode())
-    for name in ("graph.py", "model.py"):
+    for name in ("graph.py", "model.py", "corpus.py"):
         h.update((package / name).read_bytes())
     return h.hexdigest()[:16]
 
@@ -146,6 +147,10 @@ class DocCache:
         for item in inputs:
             h.update(b"\0" + os.path.abspath(item).encode("utf-8", "surrogatepass"))
         return self.dir / f"state-{h.hexdigest()[:16]}.state"
+
+    def index_path(self, inputs: list[str]) -> str:
+        """Where the index of the graph.json written from that state is kept (kg.graph)."""
+        return str(self.state_path(inputs).with_suffix(".index"))
 
     def load_state(self, inputs: list[str]) -> Any | None:
         """The state saved by the last build of `inputs`, or None (absent or unreadable: start afresh)."""

@@ -18,6 +18,7 @@ from .model import NODE_EVIDENCE
 
 # Modules that define `register(subparsers)`; each adds one subcommand with set_defaults(func=...).
 COMMAND_MODULES = ["kg.cli", "kg.evaluate", "kg.query", "kg.serve", "kg.validate"]
+OWN_COMMANDS = frozenset({"build"})  # registered by this module's register()
 
 
 class UserError(Exception):
@@ -110,11 +111,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 1 if result.errors else 0
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with `command` one of this module's own ("build"), of it
+    alone: the other modules import networkx, rdflib and pyoxigraph (~0.3 s a rebuild need not wait)."""
     parser = argparse.ArgumentParser(prog="kg", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"kg {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in [__name__] if command in OWN_COMMANDS else COMMAND_MODULES:
         try:
             module = sys.modules[__name__] if name == __name__ else importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -126,7 +129,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = make_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = make_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

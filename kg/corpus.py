@@ -19,7 +19,8 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -39,6 +40,9 @@ METADATA_RULES = Path("rules") / "metadata.yaml"  # inside the ontology folder
 # meta_spans key of the words that introduce a byline (来源：, 消息, 电, brackets): not a value.
 MARKER = "marker"
 
+# A file changed this recently (ns) is read again by the next build, whatever its stamp says.
+SETTLE_NS = 2_000_000_000
+
 CANNOT_DECODE = "cannot decode: not UTF-8, GB18030 or UTF-16"
 
 
@@ -55,8 +59,43 @@ def iter_documents(inputs: Iterable[str], *, rules: Rules | None = None) -> Iter
     `rules` names the ontology folder whose `rules/metadata.yaml` holds the byline words
     (default: KG_ONTOLOGY or the project's ontology/).
     """
+    for item in scan_documents(inputs, rules=rules):
+        if not isinstance(item, Source):
+            yield item  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file read in full without an error, reported after its documents (scan_documents):
+    `stamp` is what the next build compares to skip reading it; `docs` its (id, characters)."""
+
+    path: str
+    stamp: tuple[Any, ...]
+    docs: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """A file whose stamp is the one `known` gave (scan_documents): its documents, not read again."""
+
+    path: str
+    docs: tuple[tuple[str, int], ...]
+
+
+def scan_documents(
+    inputs: Iterable[str], *, rules: Rules | None = None, known: Mapping[str, Source] | None = None,
+) -> Iterator[Document | LoadError | Source | Unchanged]:
+    """iter_documents for a build that keeps what it read (kg.pipeline): after each file read in
+    full without an error, a Source with its stamp; a file whose stamp is that of its Source in
+    `known` (a previous build's) is not read: an Unchanged stands for its documents.
+
+    Why: reading, decoding and hashing an archive is seconds a rebuild spends on files that did
+    not change. The stamp is the file's size, modification and change times (ns) and inode, and
+    the metadata SOURCES.jsonl gives it, taken before the file is read; like make and git, files
+    changed in the last seconds are not stamped (an edit in the same clock tick would not show).
+    """
     root = rules.root if rules is not None else Path(os.environ.get("KG_ONTOLOGY") or DEFAULT_ONTOLOGY)
-    yield from _Loader(metadata_rules_for(root)).run(inputs)
+    yield from _Loader(metadata_rules_for(root), known).run(inputs)
 
 
 def metadata_rules_for(ontology: str | os.PathLike[str]) -> MetadataRules:
@@ -81,16 +120,23 @@ def _loadable(path: Path) -> bool:
 def iter_paths(inputs: Iterable[str]) -> Iterator[tuple[Path, Path] | LoadError]:
     """(file, the input folder it was found under) for every file to load, in order.
 
-    Folders are walked recursively in sorted path order; hidden files and folders, SOURCES.jsonl
-    and other suffixes are skipped there. A file named explicitly must be loadable.
+    Folders are walked recursively in sorted path order (symbolic links to folders are not
+    followed); hidden files and folders, SOURCES.jsonl and other suffixes are skipped there. A
+    file named explicitly must be loadable.
     """
+    for item in _walk_inputs(inputs):
+        yield item if isinstance(item, LoadError) else item[:2]
+
+
+def _walk_inputs(inputs: Iterable[str]) -> Iterator[tuple[Path, Path, str] | LoadError]:
+    """iter_paths, each file with its real path (to notice a file named twice): made from the
+    folder's for a file reached without a symbolic link, which is much quicker than resolving it."""
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                hidden = any(part.startswith(".") for part in found.relative_to(path).parts)
-                if not hidden and found.is_file() and _loadable(found) and not _is_sidecar(found):
-                    yield found, path
+            real = str(path.resolve())
+            for found, rel, link in _walk(str(path), ""):
+                yield Path(found), path, str(Path(found).resolve()) if link else real + os.sep + rel
         elif path.is_file():
             if _is_sidecar(path):
                 yield LoadError(item, "a SOURCES.jsonl file holds metadata for the files beside it, not documents")
@@ -98,11 +144,36 @@ def iter_paths(inputs: Iterable[str]) -> Iterator[tuple[Path, Path] | LoadError]
                 yield LoadError(item, f"unsupported file type '{path.suffix or '(no suffix)'}': "
                                       "expected .txt, .md or .jsonl")
             else:
-                yield path, path.parent
+                yield path, path.parent, str(path.resolve())
         elif path.exists():
             yield LoadError(item, "not a regular file or folder")
         else:
             yield LoadError(item, "no such file or folder")
+
+
+def _walk(folder: str, rel: str) -> Iterator[tuple[str, str, bool]]:
+    """(path, path relative to the input folder, whether it is a symbolic link) of each loadable
+    file under `folder`, in the order of sorted(Path(folder).rglob("*")): entries by name, a
+    folder's files where its name sorts. One scandir per folder, no stat per file."""
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:  # unreadable folder: skipped, as rglob does
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        sub = rel + os.sep + name if rel else name
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _walk(entry.path, sub)
+            elif entry.is_file():
+                path = Path(name)
+                if _loadable(path) and not _is_sidecar(path):
+                    yield entry.path, sub, entry.is_symlink()
+        except OSError:
+            continue
 
 
 # --------------------------------------------------------------------------- decoding
@@ -649,17 +720,26 @@ class _Sidecars:
 
     def __init__(self) -> None:
         self._tables: dict[Path, dict[str, dict[str, str]]] = {}
+        # (folder, root) -> the folders from root down with a sidecar that names files, and their tables
+        self._chains: dict[tuple[Path, Path], list[tuple[Path, dict[str, dict[str, str]]]]] = {}
 
     def meta_for(self, path: Path, root: Path) -> tuple[dict[str, str], list[LoadError]]:
         """Metadata for `path` from sidecars in its folder and above it up to `root` (nearest wins)."""
-        folders = [path.parent]
-        while folders[-1] != root and folders[-1] != folders[-1].parent:
-            folders.append(folders[-1].parent)
-        meta: dict[str, str] = {}
         errors: list[LoadError] = []
-        for folder in reversed(folders):
-            errors += self._load(folder)
-            meta.update(self._tables[folder].get(path.relative_to(folder).as_posix(), {}))
+        chain = self._chains.get((path.parent, root))
+        if chain is None:
+            folders = [path.parent]
+            while folders[-1] != root and folders[-1] != folders[-1].parent:
+                folders.append(folders[-1].parent)
+            chain = []
+            for folder in reversed(folders):
+                errors += self._load(folder)
+                if self._tables[folder]:
+                    chain.append((folder, self._tables[folder]))
+            self._chains[(path.parent, root)] = chain
+        meta: dict[str, str] = {}
+        for folder, table in chain:
+            meta.update(table.get(path.relative_to(folder).as_posix(), {}))
         return meta, errors
 
     def _load(self, folder: Path) -> list[LoadError]:
@@ -697,10 +777,14 @@ class _Sidecars:
 # --------------------------------------------------------------------------- loading files
 
 
-def _read_text(path: Path) -> tuple[str, str]:
-    """(encoding, text with LF newlines) of a file; raises _Unreadable."""
+def _read_text(path: Path, stat: list[os.stat_result] | None = None) -> tuple[str, str]:
+    """(encoding, text with LF newlines) of a file; raises _Unreadable. Appends the file's
+    stat, taken before reading, to `stat` if given."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            if stat is not None:
+                stat.append(os.fstat(fh.fileno()))
+            data = fh.read()
     except OSError as exc:
         raise _Unreadable(f"cannot read: {exc.strerror or exc}") from None
     if not data:
@@ -715,34 +799,79 @@ def _read_text(path: Path) -> tuple[str, str]:
     return encoding, text
 
 
+def _stamp(st: os.stat_result, sidecar_meta: dict[str, str]) -> tuple[Any, ...]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, tuple(sorted(sidecar_meta.items())))
+
+
 class _Loader:
     """One pass over the inputs: walks, reads, decodes, and never yields the same id twice."""
 
-    def __init__(self, rules: MetadataRules) -> None:
+    def __init__(self, rules: MetadataRules, known: Mapping[str, Source] | None = None) -> None:
         self.bylines = BylineFinder(rules)
         self.sidecars = _Sidecars()
-        self.seen_files: set[Path] = set()
+        self.seen_files: set[str] = set()
         self.seen_ids: dict[str, str] = {}
+        self.known = known
+        self.stat: list[os.stat_result] | None = [] if known is not None else None
+        # files modified since then are not stamped: an edit within the same clock tick would not show
+        self.recent = time.time_ns() - SETTLE_NS
 
-    def run(self, inputs: Iterable[str]) -> Iterator[Document | LoadError]:
-        for item in iter_paths(inputs):
+    def run(self, inputs: Iterable[str]) -> Iterator[Document | LoadError | Source | Unchanged]:
+        for item in _walk_inputs(inputs):
             if isinstance(item, LoadError):
                 yield item
                 continue
-            path, root = item
-            if path.resolve() in self.seen_files:  # named twice (a folder and a file in it)
+            path, root, real = item
+            if real in self.seen_files:  # named twice (a folder and a file in it)
                 continue
-            self.seen_files.add(path.resolve())
+            self.seen_files.add(real)
             sidecar_meta, errors = self.sidecars.meta_for(path, root)
             yield from errors
+            if self.known is not None:
+                same = self._unchanged(path, sidecar_meta)
+                if same is not None:
+                    yield same
+                    continue
+            if self.stat is not None:
+                self.stat.clear()
+            if self.stat is not None:
+                self.stat.clear()
             if path.suffix.lower() == ARCHIVE_SUFFIX:
-                yield from self._archive(path, sidecar_meta)
+                items: Iterable[Document | LoadError] = self._archive(path, sidecar_meta)
             else:
-                yield self._text_file(path, sidecar_meta)
+                items = (self._text_file(path, sidecar_meta),)
+            docs: list[tuple[str, int]] | None = []
+            for doc in items:  # one at a time: an archive can be most of the corpus
+                if not isinstance(doc, Document):
+                    docs = None  # not stamped: the next build reads it again and reports the error again
+                elif docs is not None:
+                    docs.append((doc.id, len(doc.text)))
+                yield doc
+            if docs is not None and self.stat and self._settled(self.stat[0]):
+                yield Source(str(path), _stamp(self.stat[0], sidecar_meta), tuple(docs))
+
+    def _settled(self, st: os.stat_result) -> bool:
+        return st.st_mtime_ns < self.recent and st.st_ctime_ns < self.recent
+
+    def _unchanged(self, path: Path, sidecar_meta: dict[str, str]) -> Unchanged | None:
+        """The file's Unchanged if its stamp is the known one and none of its ids is taken."""
+        assert self.known is not None
+        before = self.known.get(str(path))
+        if before is None:
+            return None
+        try:
+            stamp = _stamp(os.stat(path), sidecar_meta)
+        except OSError:
+            return None
+        if stamp != before.stamp or any(d in self.seen_ids for d, _ in before.docs):
+            return None  # read it: a changed file, or the duplicate-id error must be reported
+        for d, _ in before.docs:
+            self.seen_ids[d] = str(path)
+        return Unchanged(before.path, before.docs)
 
     def _text_file(self, path: Path, sidecar_meta: dict[str, str]) -> Document | LoadError:
         try:
-            encoding, raw = _read_text(path)
+            encoding, raw = _read_text(path, self.stat)
             front, text = split_front_matter(raw)
         except _Unreadable as exc:
             return LoadError(str(path), str(exc))
@@ -753,7 +882,7 @@ class _Loader:
     def _archive(self, path: Path, sidecar_meta: dict[str, str]) -> Iterator[Document | LoadError]:
         """One document per line: {"text": ..., "id": ..., other metadata fields}."""
         try:
-            encoding, raw = _read_text(path)
+            encoding, raw = _read_text(path, self.stat)
         except _Unreadable as exc:
             yield LoadError(str(path), str(exc))
             return

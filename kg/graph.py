@@ -25,11 +25,13 @@ writes only graph.json never holds its evidence in memory (see docs/scale.md).
 from __future__ import annotations
 
 import json
+import mmap
 import os
+import pickle
 import tempfile
 import zlib
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
@@ -41,6 +43,7 @@ if TYPE_CHECKING:  # imported by graph() only: a build that streams graph.json n
     import networkx as nx
 
 _TYPE_RANK = {t: i for i, t in enumerate(ENTITY_TYPES)}
+_TRANSIENT = ("_touched", "_taken_out", "_old_ids", "_base_token", "index_path")  # not part of a saved state
 _BITS = 32  # a span's two character offsets are packed into one 64-bit int: documents up to 4G characters
 
 
@@ -132,6 +135,20 @@ class _Cited:
         return table
 
 
+# What one document contributes: per node name, its EntityInfo, first mention and cited sentence;
+# per edge, its supporting sentences. Equal contributions make equal JSON.
+_Contribution = tuple[dict[str, Any], dict[tuple[str, str, str], Any]]
+
+
+def _contribution(result: DocResult, record: _Doc, table: dict[int, tuple[int, str]]) -> _Contribution:
+    names = {name: (result.entities[name], packed, sentence, table[sentence])
+             for name, packed, sentence in zip(record.names, record.firsts, record.first_sentences, strict=True)}
+    edges: dict[tuple[str, str, str], list[Any]] = {}
+    for key, start in zip(record.edges, record.starts, strict=True):
+        edges.setdefault(key, []).append((start, table[start]))
+    return names, edges
+
+
 class GraphBuilder:
     """Accumulates DocResults (`add`), can take one out again (`remove`), and makes the graph."""
 
@@ -142,6 +159,54 @@ class GraphBuilder:
         self._keys: dict[tuple[str, str, str], tuple[str, str, str]] = {}  # the shared copy of each key
         self._docs: dict[str, _Doc] = {}
         self._ids: dict[tuple[str, str], str] = {}  # (name, lexicon id) -> node id, see ids()
+        # Names a graph.json written from this state can be patched by (write_node_link): a new
+        # one each time the state is saved, so an index written from another state never matches.
+        self.token = ""
+        self._untrack()
+        self.index_path: str | None = None  # where write_node_link keeps graph.json's index (not pickled)
+
+    def _untrack(self) -> None:
+        self._touched: tuple[set[str], set[tuple[str, str, str]]] | None = None  # names, edges
+        self._taken_out: dict[str, _Contribution] = {}  # documents removed and not added again (yet)
+        self._old_ids: dict[str, str] = {}
+        self._base_token = ""
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        for name in _TRANSIENT:
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._untrack()
+        self.index_path = None
+
+    def track(self) -> None:
+        """Note from now on which nodes and edges add/remove change, so that write_node_link
+        re-encodes only those and copies the rest from the graph.json this state last wrote."""
+        self._touched = (set(), set())
+        self._old_ids = {name: ident for (name, _), ident in self._ids.items()}
+        self._base_token = self.token
+
+    def _touch(self, now: _Contribution, before: _Contribution | None) -> None:
+        """Note the nodes and edges whose JSON a document's result changed: all it names, or
+        when the document was taken out and added again, those its two results differ on."""
+        assert self._touched is not None
+        for i, touched in enumerate(self._touched):
+            a, b = now[i], before[i] if before is not None else {}
+            touched.update(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))  # type: ignore[misc]
+
+    def touched(self) -> tuple[set[str], set[tuple[str, str, str]]]:
+        """The nodes and edges documents added or taken out since track() changed."""
+        assert self._touched is not None
+        for doc in list(self._taken_out):  # taken out for good
+            self._touch(({}, {}), self._taken_out.pop(doc))
+        return self._touched
+
+    def new_token(self) -> None:
+        """Call before saving the state (see `token`)."""
+        self.token = os.urandom(8).hex()
 
     def __contains__(self, doc_id: str) -> bool:
         return doc_id in self.documents
@@ -180,8 +245,10 @@ class GraphBuilder:
             key = self._keys.setdefault(key, key)  # one tuple per edge, however many documents cite it
             self._edges[key] = self._edges.get(key, 0) + 1
             edges.append(key)
-        self._docs[doc] = _Doc(tuple(names), firsts, first_sentences, tuple(edges),
-                               array("Q", (st for _, st in support)), _Cited(cited))
+        record = self._docs[doc] = _Doc(tuple(names), firsts, first_sentences, tuple(edges),
+                                        array("Q", (st for _, st in support)), _Cited(cited))
+        if self._touched is not None:
+            self._touch(_contribution(result, record, cited), self._taken_out.pop(doc, None))
 
     def remove(self, result: DocResult) -> None:
         """Take out what `add(result)` put in (the result must be the one that was added)."""
@@ -189,6 +256,8 @@ class GraphBuilder:
         if self.documents.pop(doc, None) is None:
             raise KeyError(doc)
         record = self._docs.pop(doc)
+        if self._touched is not None:  # what it said, to tell what changed if it is added again
+            self._taken_out[doc] = _contribution(result, record, record.cited.table())
         for name, ent in result.entities.items():
             node = self._nodes[name]
             node.tally(ent, -1)
@@ -325,62 +394,101 @@ class GraphBuilder:
             nodelink.write(G, path)
             return G if keep else (G.number_of_nodes(), G.number_of_edges())
         encode = json.JSONEncoder(ensure_ascii=False).encode
-        cap = 2 * node_evidence if node_evidence > 0 else None  # two offsets per item
-        docs_of: dict[str, list[str]] = {name: [] for name in self._nodes}
-        # (offset, length) in the spill file of each evidence item's JSON, in document order
-        node_ev: dict[str, array] = {name: array("Q") for name in self._nodes}
-        edge_ev: dict[tuple[str, str, str], array] = {key: array("Q") for key in self._edges}
-        graph = {"documents": {d: self.documents[d] for d in sorted(self.documents)}, **(graph_attrs or {})}
-        head = '{"directed": true, "multigraph": true, "graph": ' + encode(graph) + ', "nodes": ['
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
+        before = None if keep else _Previous.open(self, target, node_evidence)
+        same_nodes, same_edges = before.unchanged(self, ids) if before is not None else ({}, {})
+        cap = 2 * node_evidence if node_evidence > 0 else None  # two offsets per item
+        # the nodes and edges to encode (all but those copied from the graph.json before), their
+        # documents and the (offset, length) in the spill file of each evidence item's JSON
+        docs_of: dict[str, list[str]] = {name: [] for name in self._nodes if name not in same_nodes}
+        node_ev: dict[str, array] = {name: array("Q") for name in docs_of}
+        edge_ev: dict[tuple[str, str, str], array] = {key: array("Q") for key in self._edges if key not in same_edges}
+        graph = {"documents": {d: self.documents[d] for d in sorted(self.documents)}, **(graph_attrs or {})}
         spill = _Spill(target.parent, f".{target.name}.")
         try:
             for d, record in self._records(consume):
-                table = record.cited.table()
                 d_json = encode(d)
+                table: dict[int, tuple[int, str]] | None = None  # decompressed when first needed
                 texts: dict[int, str] = {}  # sentence start -> its JSON, once per document
-                for name, packed, sentence in zip(record.names, record.firsts, record.first_sentences, strict=True):
-                    docs_of[name].append(d)
+                names: Iterable[tuple[str, int, int]] = zip(record.names, record.firsts, record.first_sentences,
+                                                            strict=True)
+                edges: Iterable[tuple[tuple[str, str, str], int]] = zip(record.edges, record.starts, strict=True)
+                if before is not None:  # few to encode: find them in C, not name by name
+                    names = [(name, record.firsts[i], record.first_sentences[i])
+                             for name in docs_of.keys() & record.names for i in (record.names.index(name),)]
+                    if edge_ev.keys().isdisjoint(record.edges):
+                        edges = ()
+                for name, packed, sentence in names:
+                    docs = docs_of.get(name)
+                    if docs is None:
+                        continue
+                    docs.append(d)
                     offsets = node_ev[name]
                     if cap is None or len(offsets) < cap:
                         if sentence not in texts:
+                            table = table or record.cited.table()
                             texts[sentence] = encode(table[sentence][1])
                         start, end = _unpack(packed)
                         spill.put(offsets, f'{{"doc": {d_json}, "sentence": {texts[sentence]}, '
                                            f'"start": {start}, "end": {end}}}')
-                for key, start in zip(record.edges, record.starts, strict=True):
+                for key, start in edges:
+                    offsets = edge_ev.get(key)
+                    if offsets is None:
+                        continue
+                    table = table or record.cited.table()
                     if start not in texts:
                         texts[start] = encode(table[start][1])
-                    spill.put(edge_ev[key], f'{{"doc": {d_json}, "sentence": {texts[start]}, '
-                                            f'"start": {start}, "end": {table[start][0]}}}')
+                    spill.put(offsets, f'{{"doc": {d_json}, "sentence": {texts[start]}, '
+                                       f'"start": {start}, "end": {table[start][0]}}}')
             spill.file.flush()
             order = sorted(self._nodes, key=ids.__getitem__)
             edge_order = self._edge_order(ids)
-            nodes = edges = 0
+            index = _Index(self.token, target, node_evidence)
             with atomic_open(target, "wb") as fh:
-                fh.write(head.encode())
-                for name in order:
-                    attrs = self._node_attrs(name)
-                    attrs["docs"] = docs_of[name] if keep else docs_of.pop(name)
-                    tail = {"id": ids[name]}
-                    label_en = self._nodes[name].label_en
-                    if label_en:
-                        tail = {"label_en": _most(label_en), **tail}
-                    fh.write(((", " if nodes else "") + encode(attrs)[:-1] + ', "evidence": [').encode()
-                             + spill.joined(node_ev[name] if keep else node_ev.pop(name))
-                             + ("], " + encode(tail)[1:]).encode())
-                    nodes += 1
-                fh.write(b'], "edges": [')
-                for s, p, o in edge_order:
-                    offsets = edge_ev[(s, p, o)] if keep else edge_ev.pop((s, p, o))
-                    fh.write(((", " if edges else "") + encode({"predicate": p, "weight": len(offsets) // 2})[:-1]
-                              + ', "evidence": [').encode() + spill.joined(offsets)
-                             + ("], " + encode({"source": ids[s], "target": ids[o], "key": p})[1:]).encode())
-                    edges += 1
-                fh.write(b"]}\n")
+                out = _Counted(fh)
+                out.write(('{"directed": true, "multigraph": true, "graph": ' + encode(graph)
+                           + ', "nodes": [').encode())
+                for i, name in enumerate(order):
+                    if i:
+                        out.write(b", ")
+                    span = same_nodes.get(name)
+                    if span is not None:
+                        assert before is not None
+                        data = before.read(span)
+                    else:
+                        attrs = self._node_attrs(name)
+                        attrs["docs"] = docs_of[name] if keep else docs_of.pop(name)
+                        tail = {"id": ids[name]}
+                        label_en = self._nodes[name].label_en
+                        if label_en:
+                            tail = {"label_en": _most(label_en), **tail}
+                        data = ((encode(attrs)[:-1] + ', "evidence": [').encode()
+                                + spill.joined(node_ev[name] if keep else node_ev.pop(name))
+                                + ("], " + encode(tail)[1:]).encode())
+                    index.nodes[name] = out.write(data)
+                out.write(b'], "edges": [')
+                for i, key in enumerate(edge_order):
+                    if i:
+                        out.write(b", ")
+                    span = same_edges.get(key)
+                    if span is not None:
+                        assert before is not None
+                        data = before.read(span)
+                    else:
+                        s, p, o = key
+                        offsets = edge_ev[key] if keep else edge_ev.pop(key)
+                        data = ((encode({"predicate": p, "weight": len(offsets) // 2})[:-1]
+                                 + ', "evidence": [').encode() + spill.joined(offsets)
+                                + ("], " + encode({"source": ids[s], "target": ids[o], "key": p})[1:]).encode())
+                    index.edges[key] = out.write(data)
+                out.write(b"]}\n")
+            if before is not None:
+                before.close()
+            if self.index_path is not None:
+                index.save(self.index_path)
             if not keep:
-                return nodes, edges
+                return len(order), len(edge_order)
             import networkx as nx
 
             G = nx.MultiDiGraph()
@@ -397,10 +505,108 @@ class GraphBuilder:
             G.add_edges_from(edge_items())
             return G
         finally:
+            if before is not None:
+                before.close()
             if not keep:
                 spill.file.close()
             if consume:
                 self._clear()
+
+
+class _Counted:
+    """A binary file that knows where the next write lands: each write returns its (offset, length)."""
+
+    def __init__(self, fh: Any) -> None:
+        self.fh = fh
+        self.at = 0
+
+    def write(self, data: bytes) -> tuple[int, int]:
+        self.fh.write(data)
+        span = (self.at, len(data))
+        self.at += len(data)
+        return span
+
+
+def _stamp(path: str | os.PathLike[str] | int) -> tuple[int, int, int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+_Spans = dict[str, tuple[int, int]]  # node name -> (offset, length) of its JSON in graph.json
+_EdgeSpans = dict[tuple[str, str, str], tuple[int, int]]
+
+
+class _Index:
+    """Where each node's and edge's JSON sits in a graph.json (offset, length), and which builder
+    state and options wrote it: what lets the next build copy what did not change."""
+
+    def __init__(self, token: str, target: Path, node_evidence: int) -> None:
+        self.token = token
+        self.path = os.path.abspath(target)
+        self.node_evidence = node_evidence
+        self.stamp: tuple[int, int, int, int] = (0, 0, 0, 0)
+        self.nodes: _Spans = {}
+        self.edges: _EdgeSpans = {}
+
+    def save(self, where: str) -> None:
+        """Stamp the file just written and keep the index; failing to only costs the next build time."""
+        try:
+            self.stamp = _stamp(self.path)
+            with atomic_open(where, "wb") as fh:
+                pickle.dump(self, fh, pickle.HIGHEST_PROTOCOL)
+        except OSError:
+            pass
+
+
+class _Previous:
+    """The graph.json the builder's state last wrote, with its index: bytes of nodes and edges that
+    no document added or taken out since touched are copied from it, not encoded again."""
+
+    def __init__(self, index: _Index, fh: Any) -> None:
+        self.index = index
+        self.fh = fh
+        self.map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+
+    @classmethod
+    def open(cls, builder: GraphBuilder, target: Path, node_evidence: int) -> _Previous | None:
+        """None unless the builder tracks its changes and the index is that of `target` as the
+        state it started from wrote it (same options, file not touched since)."""
+        if builder._touched is None or builder.index_path is None:
+            return None
+        try:
+            with open(builder.index_path, "rb") as fh:
+                index = pickle.load(fh)
+            if not (isinstance(index, _Index) and index.token == builder._base_token
+                    and index.path == os.path.abspath(target) and index.node_evidence == node_evidence):
+                return None
+            fh = open(target, "rb")
+        except Exception:  # absent, unreadable or from other code: write it all
+            return None
+        try:
+            if _stamp(fh.fileno()) != index.stamp or index.stamp[0] == 0:
+                raise ValueError("changed")
+            return cls(index, fh)
+        except Exception:
+            fh.close()
+            return None
+
+    def unchanged(self, builder: GraphBuilder, ids: dict[str, str]) -> tuple[_Spans, _EdgeSpans]:
+        """Spans of the nodes and edges whose JSON is what it was: untouched, and (edges) between
+        nodes whose ids did not change (a node that came or went changes which edges are drawn)."""
+        names, keys = builder.touched()
+        moved = {name for name in names if builder._old_ids.get(name) != ids.get(name)}
+        nodes = {name: span for name, span in self.index.nodes.items() if name not in names}
+        edges = {key: span for key, span in self.index.edges.items()
+                 if key not in keys and key[0] not in moved and key[2] not in moved}
+        return nodes, edges
+
+    def read(self, span: tuple[int, int]) -> bytes:
+        return self.map[span[0] : span[0] + span[1]]
+
+    def close(self) -> None:
+        if not self.fh.closed:
+            self.map.close()
+            self.fh.close()
 
 
 class _Spill:

@@ -26,8 +26,9 @@ from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import ids
 from .cache import DocCache, store
-from .corpus import iter_documents
+from .corpus import Source, Unchanged, scan_documents
 from .engines import Engine, EngineError, make_engine
 from .graph import GraphBuilder
 from .model import NODE_EVIDENCE, DocResult, Document, LoadError
@@ -117,14 +118,16 @@ def run_build(
     rules = rules or load_rules()
     inputs = list(inputs)
     cache = DocCache(cache_dir, rules.version) if cache_dir is not None else None
-    state = cache.load_state(inputs) if cache is not None else None
+    state = _usable(cache.load_state(inputs)) if cache is not None else None
     eng = make_engine(engine, rules, jobs, scheduler)
     try:
         while True:
             bar = _Progress(progress)
             try:
                 build = _Build(rules, eng, cache, bar, batch_chars, state)
-                build.run(iter_documents(inputs))
+                if cache is not None:
+                    build.builder.index_path = cache.index_path(inputs)
+                build.run(scan_documents(inputs, rules=rules, known=build.known if cache is not None else None))
                 break
             except _StateLost:
                 state = None  # an old result is gone from the cache: merge everything afresh
@@ -135,8 +138,10 @@ def run_build(
         gc.unfreeze()
     result = build.result
     if cache is not None:
-        build.builder.ids()  # saved with the state: pinyin for 40k names takes seconds
-        cache.save_state(inputs, (build.builder, build.keys))
+        if build.changed():
+            build.builder.ids()  # saved with the state: pinyin for 40k names takes seconds
+            build.builder.new_token()
+            cache.save_state(inputs, (build.builder, build.keys, build.files))
         cache.prune()
     if not make_graph:
         result.builder = build.builder
@@ -144,6 +149,17 @@ def run_build(
     result.graph = build.builder.graph(node_evidence, consume=True)
     result.graph.graph["rules_version"] = rules.version
     return result
+
+
+_State = tuple[GraphBuilder, dict[str, str], dict[str, Source]]
+
+
+def _usable(state: Any) -> _State | None:
+    """A saved state this code can start from (the builder, each document's cache key, each
+    file's Source), else None."""
+    if not (isinstance(state, tuple) and len(state) == 3 and isinstance(state[0], GraphBuilder)):
+        return None
+    return state
 
 
 class _StateLost(Exception):
@@ -154,16 +170,24 @@ class _Build:
     """One streaming build: a window of documents in input order, some waiting on the engine."""
 
     def __init__(self, rules: Rules, engine: Engine, cache: DocCache | None, bar: _Progress,
-                 batch_chars: int, state: tuple[GraphBuilder, dict[str, str]] | None = None) -> None:
+                 batch_chars: int, state: _State | None = None) -> None:
         self.rules = rules
         self.engine = engine
         self.cache = cache
         self.bar = bar
         self.batch_chars = batch_chars
         # the previous build's merged state and the cache key of each document in it
-        self.builder, self.old_keys = state if state is not None else (GraphBuilder(), {})
+        self.builder, self.old_keys, self.old_files = state if state is not None else (GraphBuilder(), {}, {})
+        # files the last build read whose documents are all in its state: not read again if unchanged
+        self.known = {path: src for path, src in self.old_files.items()
+                      if all(d in self.old_keys for d, _ in src.docs)}
         self.keys: dict[str, str] = {}  # this build's documents (cache builds only)
+        self.files: dict[str, Source] = {}  # this build's sources (cache builds only)
+        self.merged = False  # whether the builder changed (a document taken out or added, or moved)
+        if state is not None:
+            self.builder.track()  # graph.json is then rewritten only where documents changed
         self.warm_on_miss = state is not None  # a rebuild: the first edited document warms a worker
+        self.idle_work = False  # ... and while this process waits for it, it prepares node ids
         self.result = BuildResult(None)
         # (item, batch, index, chars): item is a LoadError or DocResult ready to merge, or a
         # Document whose outcome is batch.results[index].
@@ -176,7 +200,7 @@ class _Build:
         self.max_docs = (engine.slots + 2) * BATCH_DOCS
         self.max_chars = (engine.slots + 2) * batch_chars
 
-    def run(self, items: Iterable[Document | LoadError]) -> BuildResult:
+    def run(self, items: Iterable[Document | LoadError | Source | Unchanged]) -> BuildResult:
         for item in items:
             self._add(item)
             self._drain()
@@ -200,10 +224,26 @@ class _Build:
         if old is None:
             raise _StateLost(doc_id)
         self.builder.remove(old)
+        self.merged = True
 
-    def _add(self, item: Document | LoadError) -> None:
+    def changed(self) -> bool:
+        """Whether the state differs from the one the build started from (else it need not be saved)."""
+        return self.merged or self.files != self.old_files
+
+    def _add(self, item: Document | LoadError | Source | Unchanged) -> None:
         if isinstance(item, LoadError):
             self.window.append((item, None, 0, 0))
+            return
+        if isinstance(item, Source):
+            self.files[item.path] = item
+            return
+        if isinstance(item, Unchanged):  # the last build read it and it has not changed since
+            self.files[item.path] = self.known[item.path]
+            for doc_id, chars in item.docs:
+                self.keys[doc_id] = self.old_keys.pop(doc_id)
+                self.result.cached += 1
+                self.result.documents += 1
+                self.bar.update(chars)
             return
         chars = len(item.text)
         if self.cache is not None:
@@ -211,7 +251,10 @@ class _Build:
             self.keys[item.id] = key
             if self.old_keys.get(item.id) == key:  # unchanged since the last build: already merged
                 del self.old_keys[item.id]
-                self.builder.documents[item.id]["path"] = item.path
+                info = self.builder.documents[item.id]
+                if info["path"] != item.path:
+                    info["path"] = item.path
+                    self.merged = True
                 self.result.cached += 1
                 self.result.documents += 1
                 self.bar.update(chars)
@@ -227,6 +270,7 @@ class _Build:
             if self.warm_on_miss:  # it loads the extractor on the other core while the rest is read
                 self.warm_on_miss = False
                 self.engine.warm()
+                self.idle_work = True
             self.open.paths.append(self.cache.path(key))
         self.window_chars += chars
         batch = self.open
@@ -268,6 +312,9 @@ class _Build:
             if batch.future is None:  # its batch is still filling: send it now
                 self._dispatch()
             if batch.results is None:
+                if self.idle_work and not batch.future.done():
+                    self.idle_work = False
+                    ids.prepare()  # new names need pinyin: import it while the worker starts, not after
                 try:
                     batch.results = batch.future.result()
                 except BrokenExecutor as exc:
@@ -280,6 +327,7 @@ class _Build:
             self.result.errors.append(item)
             return
         self.builder.add(item)
+        self.merged = True
         self.result.documents += 1
         self.bar.update(chars)
         if self.result.documents % BATCH_DOCS == 0:

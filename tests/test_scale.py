@@ -257,7 +257,7 @@ def test_the_build_streams(monkeypatch):
         nonlocal live
         live -= 1
 
-    def documents(_inputs):
+    def documents(_inputs, **_options):
         nonlocal live, peak
         for i in range(3000):
             doc = Document(id=f"n{i:04d}", path=f"n{i:04d}.txt", text="工会" * 50)
@@ -269,7 +269,7 @@ def test_the_build_streams(monkeypatch):
     def tiny(doc: Document, rules) -> DocResult:
         return DocResult(doc.id, doc.path, {}, len(doc.text), [], [], {}, [])
 
-    monkeypatch.setattr(kg.pipeline, "iter_documents", documents)
+    monkeypatch.setattr(kg.pipeline, "scan_documents", documents)
     monkeypatch.setattr(kg.extract, "extract", tiny)
     result = run_build(["-"], jobs=1)
     assert result.documents == 3000
