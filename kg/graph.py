@@ -25,7 +25,6 @@ writes only graph.json never holds its evidence in memory (see docs/scale.md).
 from __future__ import annotations
 
 import json
-import mmap
 import os
 import pickle
 import tempfile
@@ -43,7 +42,8 @@ if TYPE_CHECKING:  # imported by graph() only: a build that streams graph.json n
     import networkx as nx
 
 _TYPE_RANK = {t: i for i, t in enumerate(ENTITY_TYPES)}
-_TRANSIENT = ("_touched", "_taken_out", "_old_ids", "_base_token", "index_path")  # not part of a saved state
+# not part of a saved state
+_TRANSIENT = ("_touched", "_taken_out", "_old_ids", "_base_token", "index_path", "_ids_now")
 _BITS = 32  # a span's two character offsets are packed into one 64-bit int: documents up to 4G characters
 
 
@@ -170,6 +170,7 @@ class GraphBuilder:
         self._taken_out: dict[str, _Contribution] = {}  # documents removed and not added again (yet)
         self._old_ids: dict[str, str] = {}
         self._base_token = ""
+        self._ids_now: dict[str, str] | None = None  # ids() until the next add or remove
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -215,6 +216,7 @@ class GraphBuilder:
         doc = result.doc_id
         if doc in self.documents:
             raise ValueError(f"document {doc!r} is already in the graph")
+        self._ids_now = None
         info = {k: v for k, v in sorted(result.meta.items()) if v}
         info.update(path=result.path, chars=result.chars)
         self.documents[doc] = info
@@ -255,6 +257,7 @@ class GraphBuilder:
         doc = result.doc_id
         if self.documents.pop(doc, None) is None:
             raise KeyError(doc)
+        self._ids_now = None
         record = self._docs.pop(doc)
         if self._touched is not None:  # what it said, to tell what changed if it is added again
             self._taken_out[doc] = _contribution(result, record, record.cited.table())
@@ -283,12 +286,15 @@ class GraphBuilder:
     def ids(self) -> dict[str, str]:
         """canonical name -> node id. Kept with the builder (names gone are dropped), so a rebuild
         computes pinyin only for new names: for 40k names it takes seconds."""
+        if self._ids_now is not None:
+            return self._ids_now
         known, self._ids = self._ids, {}
         out = {}
         for name, node in self._nodes.items():
             key = (name, _most(node.lexicon_id))
             ident = known.get(key) or node_id(*key)
             self._ids[key] = out[name] = ident
+        self._ids_now = out
         return out
 
     def _node_attrs(self, name: str) -> dict[str, Any]:
@@ -324,6 +330,7 @@ class GraphBuilder:
 
     def _clear(self) -> None:
         self.documents, self._nodes, self._edges, self._keys, self._ids = {}, {}, {}, {}, {}
+        self._ids_now = None
 
     def graph(self, node_evidence: int = NODE_EVIDENCE, consume: bool = False) -> nx.MultiDiGraph:
         """The graph as it stands. consume=True empties the builder as the graph grows, so the two
@@ -446,16 +453,13 @@ class GraphBuilder:
             edge_order = self._edge_order(ids)
             index = _Index(self.token, target, node_evidence)
             with atomic_open(target, "wb") as fh:
-                out = _Counted(fh)
+                out = _Out(fh, before)
                 out.write(('{"directed": true, "multigraph": true, "graph": ' + encode(graph)
                            + ', "nodes": [').encode())
                 for i, name in enumerate(order):
-                    if i:
-                        out.write(b", ")
                     span = same_nodes.get(name)
                     if span is not None:
-                        assert before is not None
-                        data = before.read(span)
+                        index.nodes[name] = out.copy(span, i > 0)
                     else:
                         attrs = self._node_attrs(name)
                         attrs["docs"] = docs_of[name] if keep else docs_of.pop(name)
@@ -463,25 +467,21 @@ class GraphBuilder:
                         label_en = self._nodes[name].label_en
                         if label_en:
                             tail = {"label_en": _most(label_en), **tail}
-                        data = ((encode(attrs)[:-1] + ', "evidence": [').encode()
-                                + spill.joined(node_ev[name] if keep else node_ev.pop(name))
-                                + ("], " + encode(tail)[1:]).encode())
-                    index.nodes[name] = out.write(data)
+                        index.nodes[name] = out.item((encode(attrs)[:-1] + ', "evidence": [').encode()
+                                                     + spill.joined(node_ev[name] if keep else node_ev.pop(name))
+                                                     + ("], " + encode(tail)[1:]).encode(), i > 0)
                 out.write(b'], "edges": [')
                 for i, key in enumerate(edge_order):
-                    if i:
-                        out.write(b", ")
                     span = same_edges.get(key)
                     if span is not None:
-                        assert before is not None
-                        data = before.read(span)
+                        index.edges[key] = out.copy(span, i > 0)
                     else:
                         s, p, o = key
                         offsets = edge_ev[key] if keep else edge_ev.pop(key)
-                        data = ((encode({"predicate": p, "weight": len(offsets) // 2})[:-1]
-                                 + ', "evidence": [').encode() + spill.joined(offsets)
-                                + ("], " + encode({"source": ids[s], "target": ids[o], "key": p})[1:]).encode())
-                    index.edges[key] = out.write(data)
+                        index.edges[key] = out.item((encode({"predicate": p, "weight": len(offsets) // 2})[:-1]
+                                                     + ', "evidence": [').encode() + spill.joined(offsets)
+                                                    + ("], " + encode({"source": ids[s], "target": ids[o],
+                                                                       "key": p})[1:]).encode(), i > 0)
                 out.write(b"]}\n")
             if before is not None:
                 before.close()
@@ -513,18 +513,56 @@ class GraphBuilder:
                 self._clear()
 
 
-class _Counted:
-    """A binary file that knows where the next write lands: each write returns its (offset, length)."""
+class _Out:
+    """graph.json being written: knows where each item lands, and copies runs of items that sit
+    one after the other in the previous file (", " apart) with one write."""
 
-    def __init__(self, fh: Any) -> None:
+    def __init__(self, fh: Any, before: _Previous | None) -> None:
         self.fh = fh
-        self.at = 0
+        self.before = before
+        self.at = 0  # bytes written, counting the pending run
+        self.run: list[int] | None = None  # [start, end] in the previous file, not written yet
 
-    def write(self, data: bytes) -> tuple[int, int]:
+    def write(self, data: bytes) -> None:
+        self.flush()
         self.fh.write(data)
-        span = (self.at, len(data))
         self.at += len(data)
-        return span
+
+    def item(self, data: bytes, sep: bool) -> tuple[int, int]:
+        """Write one encoded item (after ", " unless first); its (offset, length)."""
+        if sep:
+            self.write(b", ")
+        start = self.at
+        self.write(data)
+        return start, len(data)
+
+    def copy(self, span: tuple[int, int], sep: bool) -> tuple[int, int]:
+        """Copy the previous file's item at `span`; its (offset, length) in this one."""
+        start, length = span
+        if self.run is not None and sep and self.run[1] + 2 == start:
+            self.run[1] = start + length
+            self.at += 2
+        else:
+            if sep:
+                self.write(b", ")
+            else:
+                self.flush()
+            self.run = [start, start + length]
+        new = (self.at, length)
+        self.at += length
+        return new
+
+    def flush(self) -> None:
+        if self.run is not None:
+            assert self.before is not None
+            start, end = self.run
+            while start < end:  # a megabyte at a time: a run can be most of the file
+                data = self.before.read((start, min(end - start, 1 << 20)))
+                if not data:
+                    raise OSError("the previous graph.json is shorter than its index says")
+                self.fh.write(data)
+                start += len(data)
+            self.run = None
 
 
 def _stamp(path: str | os.PathLike[str] | int) -> tuple[int, int, int, int]:
@@ -565,7 +603,6 @@ class _Previous:
     def __init__(self, index: _Index, fh: Any) -> None:
         self.index = index
         self.fh = fh
-        self.map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
 
     @classmethod
     def open(cls, builder: GraphBuilder, target: Path, node_evidence: int) -> _Previous | None:
@@ -601,12 +638,10 @@ class _Previous:
         return nodes, edges
 
     def read(self, span: tuple[int, int]) -> bytes:
-        return self.map[span[0] : span[0] + span[1]]
+        return os.pread(self.fh.fileno(), span[1], span[0])
 
     def close(self) -> None:
-        if not self.fh.closed:
-            self.map.close()
-            self.fh.close()
+        self.fh.close()
 
 
 class _Spill:
