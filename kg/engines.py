@@ -188,9 +188,9 @@ class Engine(Protocol):
 
 
 class LocalEngine:
-    """In this process for `jobs=1`; otherwise a pool of `jobs` processes, started by `warm` (a
-    rebuild) or with the first batch sent to it (a first build whose only batch runs here, or a
-    fully cached one, starts none)."""
+    """In this process for `jobs=1`; otherwise pools of processes: one worker started by `warm`
+    (a rebuild) and `jobs` (or `jobs - 1` beside the warm one) with the first batch that needs
+    them. A first build whose only batch runs here, or a fully cached one, starts none."""
 
     writes_cache = True
 
@@ -200,36 +200,46 @@ class LocalEngine:
         self.slots = 2 * self.jobs
         self.name = "in-process" if self.jobs == 1 else f"{self.jobs} processes"
         self._spec = RulesSpec.of(rules)
+        self._warm: ProcessPoolExecutor | None = None  # the one worker `warm` started
         self._pool: ProcessPoolExecutor | None = None
+        self._turn = 0
 
     def submit(self, docs: list[Document], cache_paths: list[str] | None, only: bool = False) -> Future | Done:
-        """The build's only batch is extracted here when no pool runs yet: starting workers would
-        cost more than the extraction."""
-        if self.jobs == 1 or (only and self._pool is None):
+        """The build's only batch is extracted here when no worker runs yet (starting one would
+        cost more than the extraction), or by the warm worker when there is one."""
+        if self.jobs == 1 or (only and self._pool is None and self._warm is None):
             if self.jobs > 1:
                 self.name = "in-process: one small batch"
             return Done(extract_many(self.rules, docs, cache_paths, pickled=False))
-        return self._started().submit(extract_batch, self._spec, docs, cache_paths)
+        pool = self._warm if self._warm is not None and (only or self._turn % self.jobs == 0) else self._started()
+        self._turn += 1
+        return pool.submit(extract_batch, self._spec, docs, cache_paths)
 
     def warm(self) -> None:
-        """Start one worker loading the extractor (a no-op task makes the pool spawn it): in a
-        rebuild (at its first edited document) it loads on the other core while this process
-        reads the rest, and the edits go to it instead of loading the extractor here (~2 s, ~200 MB)."""
-        if self.jobs > 1 and self._pool is None:
-            self._started().submit(int)
+        """Start one worker loading the extractor: in a rebuild (at its first edited document) it
+        loads on the other core while this process reads the rest, and the edits go to it instead
+        of loading the extractor here (~2 s, ~200 MB). Its own pool of one, so that the batch sent
+        to it does not make a pool start a second worker because the first is still busy warming."""
+        if self.jobs > 1 and self._warm is None and self._pool is None:
+            self._warm = self._new_pool(1)
+            self._warm.submit(int)  # a no-op: makes the pool spawn its worker now
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=_mp_context(),
-                                             initializer=_init_worker, initargs=(self._spec,))
+            self._pool = self._new_pool(self.jobs - 1 if self._warm is not None else self.jobs)
         return self._pool
+
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(self._spec,))
 
     def close(self, wait: bool = True) -> None:
         """wait=False: do not wait for workers still warming up (a worker started on demand for
         the last batch may not have finished its start-up); they exit when it is done."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=wait, cancel_futures=True)
-            self._pool = None
+        for name in ("_warm", "_pool"):
+            pool = getattr(self, name)
+            if pool is not None:
+                pool.shutdown(wait=wait, cancel_futures=True)
+                setattr(self, name, None)
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
