@@ -102,12 +102,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     builder = result.builder
     assert builder is not None
     options = {"base_iri": args.base_iri} if args.base_iri else {}
-    written, nodes, edges = export_build(builder, args.out, formats, args.node_evidence,
-                                         {"rules_version": rules.version}, **options)
+    written, kept, nodes, edges = export_build(builder, args.out, formats, args.node_evidence,
+                                               {"rules_version": rules.version}, **options)
     log(args, f"kg: {result.documents} document(s) ({result.extracted} extracted, {result.cached} from cache; "
               f"{result.engine}), {nodes} nodes, {edges} edges in {time.perf_counter() - t0:.1f}s")
     for path in written:
         log(args, f"  wrote {path}")
+    for path in kept:
+        log(args, f"  kept {path} (up to date)")
     return 1 if result.errors else 0
 
 

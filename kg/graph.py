@@ -297,6 +297,11 @@ class GraphBuilder:
         self._ids_now = out
         return out
 
+    def counts(self) -> tuple[int, int]:
+        """Nodes and edges of the graph as it stands (two names sharing an id count twice)."""
+        ids = self.ids()
+        return len(ids), len(self._edge_order(ids))
+
     def _node_attrs(self, name: str) -> dict[str, Any]:
         """A node's attributes before `docs` and `evidence` (label_en comes after them)."""
         node = self._nodes[name]

@@ -140,7 +140,8 @@ def run_build(
     if cache is not None:
         if build.changed():
             build.builder.ids()  # saved with the state: pinyin for 40k names takes seconds
-            build.builder.new_token()
+            if build.merged:  # the graph changed: outputs written from the old one are stale
+                build.builder.new_token()
             cache.save_state(inputs, (build.builder, build.keys, build.files))
         cache.prune()
     if not make_graph:

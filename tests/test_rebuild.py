@@ -182,3 +182,38 @@ def test_cli_rebuild_patches_graph_json_like_a_fresh_build(small, tmp_path):
     kg_build(folder, "--out", out, "--formats", "json", "--jobs", "1", "-q")
     kg_build(folder, "--out", tmp_path / "fresh", "--formats", "json", "--jobs", "1", "-q", "--no-cache")
     assert (out / "graph.json").read_bytes() == (tmp_path / "fresh" / "graph.json").read_bytes()
+
+
+def test_outputs_the_merge_already_wrote_are_kept(small, tmp_path):
+    """A rebuild that changes nothing in the graph keeps every output file as it is (no minute
+    of RDF, HTML and GEXF writing for nothing); a file changed since, other options or another
+    graph write it again, and the outputs are always a fresh build's."""
+    folder, _ = small
+    out, ref = tmp_path / "out", tmp_path / "ref"
+
+    def same_as_fresh(*options: str) -> None:
+        kg_build(folder, "--out", ref, "--jobs", "1", "-q", "--no-cache", *options)
+        for path in sorted(ref.glob("graph.*")):
+            assert (out / path.name).read_bytes() == path.read_bytes(), path.name
+
+    kg_build(folder, "--out", out, "--jobs", "1")
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.glob("graph.*")}
+    assert len(stamps) == 7
+    again = kg_build(folder, "--out", out, "--jobs", "1").stderr
+    assert again.count("(up to date)") == 7 and "wrote" not in again
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("graph.*")} == stamps
+    same_as_fresh()
+
+    (out / "graph.ttl").write_text("# edited by hand\n", encoding="utf-8")
+    (out / "graph.gexf").unlink()
+    third = kg_build(folder, "--out", out, "--jobs", "1").stderr
+    assert "wrote" in third and "graph.graphml (up to date)" in third and "graph.nt (up to date)" in third
+    same_as_fresh()
+
+    fourth = kg_build(folder, "--out", out, "--jobs", "1", "--base-iri", "http://example.org/kg/").stderr
+    assert "graph.nt (up to date)" not in fourth  # options are in every format's digest
+    same_as_fresh("--base-iri", "http://example.org/kg/")
+
+    append(folder / "d01.txt")
+    assert "up to date" not in kg_build(folder, "--out", out, "--jobs", "1").stderr
+    same_as_fresh()

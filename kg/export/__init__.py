@@ -7,6 +7,7 @@ Every writer is deterministic (same graph, same bytes) and atomic (see kg.atomic
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,9 +101,10 @@ def export_from(
 def export_build(
     builder: GraphBuilder, out_dir: str | Path, formats: Iterable[str] | None, node_evidence: int,
     graph_attrs: dict[str, Any], **options: Any,
-) -> tuple[list[Path], int, int]:
+) -> tuple[list[Path], list[Path], int, int]:
     """Write a build's formats from its merge (what `kg build` does); consumes `builder`. Returns
-    the paths written (EXPORTERS order) and the graph's node and edge counts.
+    the paths written and the paths kept as they were (kg.export.outputs: already what this
+    merge writes), in EXPORTERS order, and the graph's node and edge counts.
 
     Why not `export_all(builder.graph())`: a graph holding every evidence sentence was a build's
     memory peak. graph.json alone is written straight from the merge; with other formats, the
@@ -110,23 +112,41 @@ def export_build(
     made and handed to export_from, which drops it before GEXF and GraphML)."""
     import gc
 
+    from .outputs import Outputs
+
+    out = Path(out_dir)
     wanted = _wanted(formats)
+    paths = {f: out / EXPORTERS[f][0] for f in wanted}
+    record = None
+    ids = builder.ids()
+    if builder.index_path is not None and len(set(ids.values())) == len(ids):  # else NetworkX merges nodes
+        record = Outputs(os.path.splitext(builder.index_path)[0] + ".outputs", builder.token,
+                         {"node_evidence": node_evidence, "graph": graph_attrs, "options": options})
+    kept = [f for f in wanted if record is not None and record.fresh(f, paths[f])]
+    if kept and any(f not in kept for f in wanted if f != "json"):
+        kept = [f for f in kept if f != "json"]  # the other formats read their graph from graph.json's pass
+    if len(kept) == len(wanted):
+        return [], [paths[f] for f in kept], *builder.counts()
+    wanted = [f for f in wanted if f not in kept]
     others = [f for f in wanted if f != "json"]
-    json_path = Path(out_dir) / EXPORTERS["json"][0]
+    json_path = paths.get("json", out / EXPORTERS["json"][0])
+    written: list[Path] = []
     if "json" in wanted and not others:
         nodes, edges = builder.write_node_link(json_path, node_evidence, graph_attrs, consume=True)
-        return [json_path], nodes, edges
-    written: list[Path] = []
+        written = [json_path]
+    else:
+        def make_graph() -> nx.MultiDiGraph:
+            if "json" in wanted:
+                G = builder.write_node_link_and_graph(json_path, node_evidence, graph_attrs)
+                written.append(json_path)
+            else:
+                G = builder.graph(node_evidence, consume=True)
+                G.graph.update(graph_attrs)
+            gc.freeze()  # the graph lives until its formats are written: the GC need not re-scan it meanwhile
+            return G
 
-    def make_graph() -> nx.MultiDiGraph:
-        if "json" in wanted:
-            G = builder.write_node_link_and_graph(json_path, node_evidence, graph_attrs)
-            written.append(json_path)
-        else:
-            G = builder.graph(node_evidence, consume=True)
-            G.graph.update(graph_attrs)
-        gc.freeze()  # the graph lives until its formats are written: the GC need not re-scan it meanwhile
-        return G
-
-    paths, nodes, edges = export_from(make_graph, out_dir, others, **options)
-    return written + paths, nodes, edges
+        rest, nodes, edges = export_from(make_graph, out_dir, others, **options)
+        written += rest
+    if record is not None:
+        record.wrote({f: paths[f] for f in wanted})
+    return written, [paths[f] for f in kept], nodes, edges

@@ -1,0 +1,82 @@
+"""Which output files of a rebuild are already what it would write, so they are kept as they are.
+
+A rebuild that changed nothing in the merge (no document added, taken out or moved: the
+builder's `token` is the one it was saved with) would write every format again byte for byte:
+with all seven formats that is a minute on a 50 MB corpus. Each file written from a builder is
+recorded beside the build state (kg.cache: `state-….outputs`) with that token, a digest of
+everything else its bytes depend on (format, options, graph attributes, the kg version and
+source) and the file's stamp (size, modification and change times, inode) after writing. A file
+is kept when all three match: it is the very file written from this merge with these options,
+untouched since. Anything else, including a missing record, writes it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..atomic import atomic_open
+
+
+@lru_cache(maxsize=1)
+def _source_digest() -> str:
+    """Hash of the package's source and version: another kg writes other bytes."""
+    from .. import __version__
+
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _stamp(path: str | os.PathLike[str]) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+class Outputs:
+    """The record of the files written from one build state's merges (see the module docstring)."""
+
+    def __init__(self, record: str, token: str, settings: dict[str, Any]) -> None:
+        self.record = record
+        self.token = token
+        self.settings = json.dumps(settings, sort_keys=True, ensure_ascii=False, default=repr)
+        self.files: dict[str, tuple[str, str, tuple[int, int, int, int]]] = {}
+        try:
+            with open(record, "rb") as fh:
+                files = pickle.load(fh)
+            if isinstance(files, dict):
+                self.files = files
+        except Exception:  # absent, unreadable or from other code: nothing is known to be fresh
+            pass
+
+    def _digest(self, fmt: str) -> str:
+        return hashlib.sha256(f"{fmt}\0{self.settings}\0{_source_digest()}".encode()).hexdigest()
+
+    def fresh(self, fmt: str, path: Path) -> bool:
+        """Whether `path` is the file this merge, with these settings, wrote as `fmt`, untouched since."""
+        if not self.token:
+            return False
+        known = self.files.get(os.path.abspath(path))
+        return known is not None and known[:2] == (self.token, self._digest(fmt)) and known[2] == _stamp(path)
+
+    def wrote(self, written: dict[str, Path]) -> None:
+        """Record the files just written (format -> path); failing to only costs the next build time."""
+        for fmt, path in written.items():
+            stamp = _stamp(path)
+            if stamp is not None:
+                self.files[os.path.abspath(path)] = (self.token, self._digest(fmt), stamp)
+        try:
+            with atomic_open(self.record, "wb") as fh:
+                pickle.dump(self.files, fh, pickle.HIGHEST_PROTOCOL)
+        except OSError:
+            pass
