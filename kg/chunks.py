@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from .rules import Rules
 from .segment import get_segmenter
 from .spans import Chunk, Span, clean_name
 
@@ -493,8 +494,7 @@ class Chunker:
         return out
 
 
-def _jieba_tags() -> dict[str, str]:
-    """jieba's part-of-speech table (word -> tag), read from its dictionary, not computed."""
-    import jieba.posseg
-
-    return jieba.posseg.dt.word_tag_tab
+def _jieba_tags(rules: Rules) -> dict[str, str]:
+    """jieba's part-of-speech table (word -> tag), read from its dictionary, not computed: the
+    segmenter's copy (from its start-up snapshot when it has one), not jieba.posseg's (~0.5 s)."""
+    return get_segmenter(rules).tags
