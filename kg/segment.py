@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import marshal
 import os
 import pickle
 import re
@@ -467,10 +468,19 @@ def build_tables(rules: Rules) -> Tables:
         total=tok.total,
         base_total=base_total,
         base=base,
-        tags=posseg.dt.word_tag_tab,  # read from dict.txt at import, no FREQ
+        tags=_interned(posseg.dt.word_tag_tab),
         hmm=(finalseg.start_P, finalseg.trans_P, finalseg.emit_P),
         pos_hmm=(posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P),
     )
+
+
+def _interned(tags: dict[str, str]) -> dict[str, str]:
+    """jieba.posseg's tag table (read from dict.txt at import) with one string per tag: its
+    120k two-letter tags are separate strings (~6 MB), and each would be one more object to
+    write and read in a snapshot. Equal strings replace equal strings, in place."""
+    for word, tag in tags.items():
+        tags[word] = sys.intern(tag)
+    return tags
 
 
 def _word_automaton(freq: dict[str, int], logtotal: float) -> tuple[Any, list[float], list[int]]:
@@ -501,8 +511,8 @@ def _word_automaton(freq: dict[str, int], logtotal: float) -> tuple[Any, list[fl
 
 # -- the snapshot ------------------------------------------------------------------------------------
 
-_MAGIC = b"kg-segmenter-snapshot-1\n"
-_HEAD = struct.Struct("<16sQI")  # key, payload length, payload crc32
+_MAGIC = b"kg-segmenter-snapshot-2\n"
+_HEAD = struct.Struct("<16sQQI")  # key, the automaton's pickle's length, the rest's marshal's length, crc32 of both
 
 
 def snapshot_key(rules: Rules) -> str:
@@ -546,31 +556,41 @@ def load_snapshot(path: str | os.PathLike[str], key: str) -> Tables | None:
     try:
         with open(path, "rb") as fh:
             head = fh.read(len(_MAGIC) + _HEAD.size)
-            payload = fh.read()
+            data = memoryview(fh.read())
         if not head.startswith(_MAGIC):
             return None
-        saved_key, size, crc = _HEAD.unpack(head[len(_MAGIC) :])
-        if saved_key != key.encode() or size != len(payload) or crc != zlib.crc32(payload):
+        saved_key, automaton, rest, crc = _HEAD.unpack(head[len(_MAGIC) :])
+        if saved_key != key.encode() or automaton + rest != len(data) or crc != zlib.crc32(data):
             return None
-        tables = Tables(**pickle.loads(payload))
+        fields = marshal.loads(data[automaton:])
+        fields["words"] = pickle.loads(data[:automaton])
+        tables = Tables(**fields)
         import ahocorasick
 
         if not isinstance(tables.words, ahocorasick.Automaton) or not isinstance(tables.tags, dict):
             return None
         return tables
-    except Exception:  # unreadable, or pickled by incompatible code: build the tables instead
+    except Exception:  # unreadable, or written by incompatible code: build the tables instead
         return None
 
 
 def save_snapshot(path: str | os.PathLike[str], key: str, tables: Tables) -> None:
-    """Write the snapshot atomically; failing to only costs the next process its build time."""
+    """Write the snapshot atomically; failing to only costs the next process its build time.
+
+    The automaton is pickled (pyahocorasick's own format; `Automaton.save` writes faster but
+    `ahocorasick.load` reads ~9x slower), the rest marshalled: as quick to read as a pickle,
+    ~5x quicker to write (the first build's workers write it). Both formats are specific to the
+    Python version, which is part of the key; a crc32 guards against a damaged file."""
     from .atomic import atomic_open
 
     try:
-        payload = pickle.dumps(vars(tables), pickle.HIGHEST_PROTOCOL)
+        automaton = pickle.dumps(tables.words, pickle.HIGHEST_PROTOCOL)
+        rest = marshal.dumps({k: v for k, v in vars(tables).items() if k != "words"})
+        crc = zlib.crc32(rest, zlib.crc32(automaton))
         with atomic_open(path, "wb") as fh:
-            fh.write(_MAGIC + _HEAD.pack(key.encode(), len(payload), zlib.crc32(payload)))
-            fh.write(payload)
+            fh.write(_MAGIC + _HEAD.pack(key.encode(), len(automaton), len(rest), crc))
+            fh.write(automaton)
+            fh.write(rest)
     except Exception:
         pass
 
