@@ -163,3 +163,28 @@ def test_snapshot_process_does_not_import_jieba(rules, snap_dir) -> None:
     proc = subprocess.run([sys.executable, "-c", code, str(snap_dir)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_workers_write_then_load_the_snapshot(tmp_path, rules) -> None:
+    """kg.engines passes the cache folder to its workers: the first pool's worker writes the
+    snapshot, the next pool's loads it (the file is not rewritten); results are the same."""
+    import pickle
+
+    from kg.engines import LocalEngine
+
+    docs = [Document(id=p.stem, path=str(p), text=p.read_text(encoding="utf-8"))
+            for p in sorted((ROOT / "corpus").glob("*.txt"))]
+    expected = [kg.extract.extract(doc, rules) for doc in docs]
+    path = snapshot_path(rules, tmp_path)
+    stamps = []
+    for _ in range(2):
+        engine = LocalEngine(rules, 2, cache_dir=tmp_path)
+        try:
+            outcomes = engine.submit(docs, None).result(timeout=300)
+        finally:
+            engine.close()
+        assert [pickle.loads(o) for o in outcomes] == expected
+        st = path.stat()
+        stamps.append((st.st_ino, st.st_mtime_ns))
+    assert stamps[0] == stamps[1]
+    assert load_snapshot(path, snapshot_key(rules)) is not None
