@@ -46,7 +46,8 @@ def get_context(rules: Rules, cache_dir: str | os.PathLike[str] | None = None) -
 
 
 def warm_up(rules: Rules, cache_dir: str | os.PathLike[str] | None = None) -> None:
-    """Pay the start-up cost (jieba dictionary, automaton) now, e.g. in a worker initializer.
+    """Pay the start-up cost (jieba dictionary, automaton; or loading them from the snapshot in
+    `cache_dir`, see `get_context`) now, e.g. in a worker initializer.
 
     What exists by then lives as long as the process, so it is moved out of the cyclic GC's
     reach (`gc.freeze`): full collections during extraction no longer re-scan the segmenter's and

@@ -15,8 +15,8 @@ same floating-point computations, so the tokens are the same (tests/test_segment
 compares the two).
 
 The segmenter also answers part-of-speech guesses (`guess_tag`) as `jieba.posseg.cut` on
-jieba's global, unextended dictionary would: the words we added are hidden behind an overlay of
-their original frequencies, so a worker process holds jieba's dictionary once, not twice.
+jieba's global, unextended dictionary would, from the same automaton: the words we added are
+hidden behind an overlay of their original frequencies, so no second dictionary is loaded.
 
 Everything the segmenter needs is in `Tables`: the automaton, its log-probability table,
 that overlay, jieba.posseg's tag table and the two HMMs' probabilities. Building them takes
@@ -52,7 +52,7 @@ _USER_FREQ = 200000
 # token per non-space character.
 _RE_HAN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")
 _MAX_HMM_CACHED = 200_000
-_MISSING = object()
+_MISSING = object()  # a default for dict look-ups whose values may be None
 _MIN_INF = float("-inf")
 _MIN_FLOAT = -3.14e100  # jieba's stand-in for log(0) in both HMMs
 _LEN_BITS = 8  # an automaton value is (frequency's index << _LEN_BITS) | word length
@@ -61,7 +61,7 @@ _LEN_MASK = (1 << _LEN_BITS) - 1
 
 @dataclass
 class Tables:
-    """What a Segmenter is made of, and what a snapshot holds (pickled as `vars(tables)`)."""
+    """What a Segmenter is made of, and what its snapshot holds (`save_snapshot`)."""
 
     words: Any  # ahocorasick.Automaton: each dictionary word (frequency > 0) reversed -> packed value
     logps: list[float]  # log(freq) - log(total), one per distinct frequency (a value's upper bits)
