@@ -600,7 +600,10 @@ def startup_tables(rules: Rules, cache_dir: str | os.PathLike[str] | None) -> Ta
     `cache_dir`, built."""
     if cache_dir is None:
         return build_tables(rules)
-    key = snapshot_key(rules)
+    try:
+        key = snapshot_key(rules)
+    except OSError:  # a file of jieba's or ours cannot be read: whatever is wrong, building will say it
+        return build_tables(rules)
     path = snapshot_path(rules, cache_dir, key)
     tables = load_snapshot(path, key)
     if tables is None:
