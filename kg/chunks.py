@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-from .rules import Rules
 from .segment import get_segmenter
 from .spans import Chunk, Span, clean_name
 
@@ -494,7 +493,9 @@ class Chunker:
         return out
 
 
-def _jieba_tags(rules: Rules) -> dict[str, str]:
+def _jieba_tags() -> dict[str, str]:
     """jieba's part-of-speech table (word -> tag), read from its dictionary, not computed: the
     segmenter's copy (from its start-up snapshot when it has one), not jieba.posseg's (~0.5 s)."""
-    return get_segmenter(rules).tags
+    from .segment import word_tags
+
+    return word_tags()

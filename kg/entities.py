@@ -59,7 +59,7 @@ class EntityFinder(Chunker, ListRules):
         self.breakers = rules.words("breakers")
         self.soft_breakers = rules.words("soft_breakers")
         self.breaker_prefixes = tuple(rules.patterns.get("breaker_prefixes") or ())
-        self.tags = _jieba_tags(rules)
+        self.tags = _jieba_tags()
         self._guessed: dict[str, str | None] = {}
         self._kinds: dict[str, str] = {}  # word -> unit kind, for `_kind`
         self._suffix_types: dict[str, str | None] = {}  # name -> suffix_type(name)

@@ -40,7 +40,7 @@ def get_context(rules: Rules, cache_dir: str | os.PathLike[str] | None = None) -
     None builds them from jieba. Only the first call for a rules version looks at it."""
     ctx = _CONTEXTS.get(rules.version)
     if ctx is None:
-        segmenter = get_segmenter(rules, cache_dir)  # first: the entity finder takes its tag table
+        segmenter = get_segmenter(rules, cache_dir)  # first: the entity finder takes its tag table (word_tags)
         ctx = _CONTEXTS[rules.version] = Context(segmenter, EntityFinder(rules), RelationFinder(rules))
     return ctx
 

@@ -621,4 +621,15 @@ def get_segmenter(rules: Rules, cache_dir: str | os.PathLike[str] | None = None)
     return cached
 
 
+def word_tags() -> dict[str, str]:
+    """jieba.posseg's word -> tag table (jieba's dict.txt: the same for every rule set): a
+    segmenter's copy (a snapshot's, when it was loaded from one), else jieba.posseg's (importing
+    it reads dict.txt, ~0.5 s). `kg.extract.get_context` makes the segmenter first."""
+    for seg in _CACHE.values():
+        return seg.tags
+    import jieba.posseg
+
+    return _interned(jieba.posseg.dt.word_tag_tab)
+
+
 _CACHE: dict[str, Segmenter] = {}
