@@ -8,7 +8,8 @@ so pages shared between processes count more than once) and of its main process 
 1. jieba      bare `jieba.lcut` over every document, one core (dictionary load not counted);
 2. jobs1      `kg build --jobs 1` from an empty cache;
 3. jobs2      `kg build --jobs 2` from an empty cache;
-4. rebuild    `kg build --jobs 2` again after one document was edited (warm cache).
+4. rebuild    `kg build --jobs 2` again after one document was edited (warm cache);
+5. nochange   the same once more, nothing changed since (graph.json is kept as it is).
 
 and prints jobs2 / jieba (the project holds it to <= 1.0) and rebuild / jobs2 (<= 0.05). Builds
 write graph.json only (`--formats json`); the jobs1 and jobs2 graphs must be byte-identical. The
@@ -137,6 +138,7 @@ def main() -> None:
     edited.write_bytes(original + "全国总工会会同江苏省总工会开展职工技能竞赛。\n".encode())
     try:
         rows["rebuild"] = build("rebuild", 2, "jobs2", fresh=False)
+        rows["nochange"] = build("nochange", 2, "jobs2", fresh=False)
     finally:
         edited.write_bytes(original)
     if rows["rebuild"].get("extracted") != 1:
@@ -149,7 +151,8 @@ def main() -> None:
         for k in ("jobs1", "jobs2"):
             if k in rows:
                 ratios[f"{k}/jieba"] = round(rows[k]["seconds"] / lcut, 2)
-    ratios["rebuild/jobs2"] = round(rows["rebuild"]["seconds"] / rows["jobs2"]["seconds"], 3)
+    for k in ("rebuild", "nochange"):
+        ratios[f"{k}/jobs2"] = round(rows[k]["seconds"] / rows["jobs2"]["seconds"], 3)
     if "jobs1" in rows:
         ratios["jobs1/jobs2"] = round(rows["jobs1"]["seconds"] / rows["jobs2"]["seconds"], 2)
         print(f"  jobs1 and jobs2 graph.json identical: {same}")

@@ -48,13 +48,16 @@ class RulesSpec:
     # Set only for Dask: the rule files' bytes and the code fingerprint, for workers on other machines.
     files: tuple[tuple[str, bytes], ...] = ()
     code: str = ""
+    # The build's cache folder for these rules: the extractor keeps its start-up snapshot there.
+    cache_dir: str = ""
 
     @classmethod
-    def of(cls, rules: Rules, ship: bool = False) -> RulesSpec:
+    def of(cls, rules: Rules, ship: bool = False, cache_dir: str | os.PathLike[str] | None = None) -> RulesSpec:
+        where = os.fspath(cache_dir) if cache_dir is not None else ""
         if not ship:
-            return cls(str(rules.root), rules.version)
+            return cls(str(rules.root), rules.version, cache_dir=where)
         files = tuple((p.relative_to(rules.root).as_posix(), p.read_bytes()) for p in rules.files)
-        return cls(str(rules.root), rules.version, files, code_fingerprint())
+        return cls(str(rules.root), rules.version, files, code_fingerprint(), where)
 
 
 _RULES: dict[str, Rules] = {}
@@ -67,7 +70,10 @@ def worker_rules(spec: RulesSpec) -> Rules:
         rules = _RULES.get(spec.version)
         if rules is None:
             rules = _load(spec)
-            warm_up(rules)
+            if spec.cache_dir:
+                warm_up(rules, spec.cache_dir)
+            else:
+                warm_up(rules)
             _RULES[spec.version] = rules
         return rules
 
@@ -97,13 +103,16 @@ _WARM_UP_TEXT = ("某省总工会会同省人力资源和社会保障厅印发�
                  "会议强调，要组织职工开展劳动竞赛。")
 
 
-def warm_up(rules: Rules) -> None:
+def warm_up(rules: Rules, cache_dir: str | os.PathLike[str] | None = None) -> None:
     """Do the extractor's one-off start-up before the first batch arrives: its `warm_up(rules)` hook
-    if it has one (segmenter, dictionaries), then one short extraction."""
+    if it has one (segmenter, dictionaries; from its snapshot in `cache_dir` when given), then one
+    short extraction."""
     from . import extract as extract_module
 
     hook = getattr(extract_module, "warm_up", None)
-    if callable(hook):
+    if callable(hook) and cache_dir is not None:
+        hook(rules, cache_dir)
+    elif callable(hook):
         hook(rules)
     extract_module.extract(Document(id="kg-warm-up", path="", text=_WARM_UP_TEXT), rules)
 
@@ -194,12 +203,14 @@ class LocalEngine:
 
     writes_cache = True
 
-    def __init__(self, rules: Rules, jobs: int) -> None:
+    def __init__(self, rules: Rules, jobs: int, cache_dir: str | os.PathLike[str] | None = None) -> None:
+        """cache_dir: the build's cache folder for these rules (the extractor's start-up snapshot)."""
         self.rules = rules
         self.jobs = max(1, jobs)
         self.slots = 2 * self.jobs
         self.name = "in-process" if self.jobs == 1 else f"{self.jobs} processes"
-        self._spec = RulesSpec.of(rules)
+        self._cache_dir = cache_dir
+        self._spec = RulesSpec.of(rules, cache_dir=cache_dir)
         self._warm: ProcessPoolExecutor | None = None  # the one worker `warm` started
         self._pool: ProcessPoolExecutor | None = None
         self._turn = 0
@@ -210,6 +221,10 @@ class LocalEngine:
         if self.jobs == 1 or (only and self._pool is None and self._warm is None):
             if self.jobs > 1:
                 self.name = "in-process: one small batch"
+            if self._cache_dir is not None:
+                from .extract import get_context
+
+                get_context(self.rules, self._cache_dir)  # the extractor from its snapshot, if not loaded yet
             return Done(extract_many(self.rules, docs, cache_paths, pickled=False))
         pool = self._warm if self._warm is not None and (only or self._turn % self.jobs == 0) else self._started()
         self._turn += 1
@@ -218,7 +233,7 @@ class LocalEngine:
     def warm(self) -> None:
         """Start one worker loading the extractor: in a rebuild (at its first edited document) it
         loads on the other core while this process reads the rest, and the edits go to it instead
-        of loading the extractor here (~2 s, ~200 MB). Its own pool of one, so that the batch sent
+        of loading the extractor here. Its own pool of one, so that the batch sent
         to it does not make a pool start a second worker because the first is still busy warming."""
         if self.jobs > 1 and self._warm is None and self._pool is None:
             self._warm = self._new_pool(1)
@@ -294,12 +309,15 @@ class DaskEngine:
                 setattr(self, part, None)
 
 
-def make_engine(kind: str, rules: Rules, jobs: int | None, scheduler: str | None) -> Engine:
+def make_engine(kind: str, rules: Rules, jobs: int | None, scheduler: str | None,
+                cache_dir: str | os.PathLike[str] | None = None) -> Engine:
+    """cache_dir: the build's cache folder for these rules, where local workers keep the extractor's
+    start-up snapshot (Dask workers may be on other machines: they build their own)."""
     jobs = jobs or os.cpu_count() or 1
     if kind == "local":
         if scheduler:
             raise EngineError("--scheduler needs --engine dask")
-        return LocalEngine(rules, jobs)
+        return LocalEngine(rules, jobs, cache_dir)
     if kind == "dask":
         return DaskEngine(rules, jobs, scheduler)
     raise EngineError(f"unknown engine {kind!r}; choose local or dask")

@@ -9,6 +9,7 @@ built once per rules version by `get_context`.
 from __future__ import annotations
 
 import gc
+import os
 from dataclasses import dataclass
 
 from .entities import EntityFinder
@@ -31,16 +32,22 @@ class Context:
 _CONTEXTS: dict[str, Context] = {}
 
 
-def get_context(rules: Rules) -> Context:
-    """Build (once per process and rules version) the segmenter, automaton and tables."""
+def get_context(rules: Rules, cache_dir: str | os.PathLike[str] | None = None) -> Context:
+    """Build (once per process and rules version) the segmenter, automaton and tables.
+
+    `cache_dir` (the build's cache folder for these rules) holds a snapshot of the segmenter's
+    tables: loaded if there, else written there for the next process (kg.segment.startup_tables);
+    None builds them from jieba. Only the first call for a rules version looks at it."""
     ctx = _CONTEXTS.get(rules.version)
     if ctx is None:
-        ctx = _CONTEXTS[rules.version] = Context(get_segmenter(rules), EntityFinder(rules), RelationFinder(rules))
+        segmenter = get_segmenter(rules, cache_dir)  # first: the entity finder takes its tag table (word_tags)
+        ctx = _CONTEXTS[rules.version] = Context(segmenter, EntityFinder(rules), RelationFinder(rules))
     return ctx
 
 
-def warm_up(rules: Rules) -> None:
-    """Pay the start-up cost (jieba dictionary, automaton) now, e.g. in a worker initializer.
+def warm_up(rules: Rules, cache_dir: str | os.PathLike[str] | None = None) -> None:
+    """Pay the start-up cost (jieba dictionary, automaton; or loading them from the snapshot in
+    `cache_dir`, see `get_context`) now, e.g. in a worker initializer.
 
     What exists by then lives as long as the process, so it is moved out of the cyclic GC's
     reach (`gc.freeze`): full collections during extraction no longer re-scan the segmenter's and
@@ -50,7 +57,7 @@ def warm_up(rules: Rules) -> None:
     hundred documents instead of ~1,800 (~3 % of extraction time). Only worker processes (and
     benchmarks) call this.
     """
-    get_context(rules)
+    get_context(rules, cache_dir)
     gc.freeze()
     gc.set_threshold(50_000, *gc.get_threshold()[1:])
 

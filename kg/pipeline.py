@@ -119,7 +119,7 @@ def run_build(
     inputs = list(inputs)
     cache = DocCache(cache_dir, rules.version) if cache_dir is not None else None
     state = _usable(cache.load_state(inputs)) if cache is not None else None
-    eng = make_engine(engine, rules, jobs, scheduler)
+    eng = make_engine(engine, rules, jobs, scheduler, cache.dir if cache is not None else None)
     try:
         while True:
             bar = _Progress(progress)

@@ -1,30 +1,47 @@
-"""Segmentation: spaCy's blank Chinese pipeline with the jieba segmenter.
+"""Segmentation: jieba's algorithm over tables built once, or loaded from a start-up snapshot.
 
 Every lexicon name, alias, pattern suffix and trigger word is added to jieba's dictionary so
 that names are not split and chunk boundaries fall where the rules expect. Each Segmenter has
-its own `jieba.Tokenizer`, handed to spaCy's tokenizer, so two rule sets in one process do not
-leak words into each other; it is built once per process and rules version (`get_segmenter`).
+its own dictionary, so two rule sets in one process do not leak words into each other; it is
+made once per process and rules version (`get_segmenter`).
 
-`Segmenter.nlp` (made on first use) is the documented entry point (`nlp.make_doc(text)` gives the same tokens), but
-the extractor only needs token offsets, so `tokens` runs the configured jieba tokenizer's own
+`Segmenter.nlp` (made on first use) is the documented entry point (spaCy's blank Chinese
+pipeline with a `jieba.Tokenizer` holding the rules' words: `nlp.make_doc(text)` gives the same
+tokens), but the extractor only needs token offsets, so `tokens` runs that tokenizer's own
 algorithm (dictionary DAG, best route, HMM for unknown runs) with the offsets kept as it goes:
 no word list, no re-alignment, no spaCy Doc. The DAG's words are found by an Aho-Corasick
-automaton (in C) instead of jieba's per-position prefix look-ups; the route is the same
-floating-point computation, so the tokens are the same (tests/test_segment_speed.py compares
-the two). The automaton costs ~25 MB and ~0.6 s per process, and saves ~40 % of segmentation.
+automaton (in C) instead of jieba's per-position prefix look-ups; the route and the HMM are the
+same floating-point computations, so the tokens are the same (tests/test_segment_speed.py
+compares the two).
 
-The same Tokenizer also answers part-of-speech guesses (`guess_tag`) as if it were jieba's
-global, unextended dictionary: the words we added are hidden behind an overlay of their
-original frequencies, so a worker process loads jieba's dictionary once, not twice.
+The segmenter also answers part-of-speech guesses (`guess_tag`) as `jieba.posseg.cut` on
+jieba's global, unextended dictionary would, from the same automaton: the words we added are
+hidden behind an overlay of their original frequencies, so no second dictionary is loaded.
+
+Everything the segmenter needs is in `Tables`: the automaton, its log-probability table,
+that overlay, jieba.posseg's tag table and the two HMMs' probabilities. Building them takes
+~2 s (jieba's dictionary, 350k automaton words, posseg's tag table, importing jieba); with a
+cache folder they are saved on first use as a snapshot (`segmenter-<key>.snapshot`) and
+loaded from it later in ~0.3 s, without importing jieba or holding its frequency dict at all.
+The key covers everything the tables are made from (see `snapshot_key`), so a snapshot is
+never stale; a missing, corrupt or unwritable one only costs the build time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import marshal
+import os
+import pickle
 import re
-from collections.abc import Iterator
-from functools import cached_property, lru_cache
+import struct
+import sys
+import zlib
+from dataclasses import dataclass
+from functools import cached_property
 from math import log
+from pathlib import Path
 from typing import Any
 
 from .rules import Rules
@@ -35,35 +52,45 @@ _USER_FREQ = 200000
 # token per non-space character.
 _RE_HAN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")
 _MAX_HMM_CACHED = 200_000
-_ABSENT = object()  # an overlay value: the word was not in the base dictionary
+_MISSING = object()  # a default for dict look-ups whose values may be None
 _MIN_INF = float("-inf")
+_MIN_FLOAT = -3.14e100  # jieba's stand-in for log(0) in both HMMs
 _LEN_BITS = 8  # an automaton value is (frequency's index << _LEN_BITS) | word length
 _LEN_MASK = (1 << _LEN_BITS) - 1
 
 
+@dataclass
+class Tables:
+    """What a Segmenter is made of, and what its snapshot holds (`save_snapshot`)."""
+
+    words: Any  # ahocorasick.Automaton: each dictionary word (frequency > 0) reversed -> packed value
+    logps: list[float]  # log(freq) - log(total), one per distinct frequency (a value's upper bits)
+    freqs: list[int]  # the frequencies themselves, same index: for `guess_tag`'s base dictionary
+    total: int  # jieba's total frequency with our words added
+    base_total: int  # ... and before
+    base: dict[str, int | None]  # our words and their prefixes -> jieba's own frequency (None: absent)
+    tags: dict[str, str]  # jieba.posseg's word -> tag table (from jieba's dict.txt)
+    hmm: tuple[dict, dict, dict]  # jieba.finalseg's start, transition and emission log-probabilities
+    pos_hmm: tuple[dict, dict, dict, dict]  # jieba.posseg's char-state table, start, transition, emission
+
+
 class Segmenter:
-    """Tokenises text into (start, end) character spans with spaCy zh + jieba."""
+    """Tokenises text into (start, end) character spans as spaCy zh + jieba would."""
 
-    def __init__(self, rules: Rules) -> None:
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        self.jieba = jieba.Tokenizer()
-        self.jieba.initialize()
-        freq = self.jieba.FREQ
-        # what the words we add (and their prefixes) were before: for `guess_tag`
-        self._base_total = self.jieba.total
-        self._base: dict[str, Any] = {}
-        for word in sorted(rules.dictionary_words):
-            if len(word) > 1 and " " not in word:
-                for i in range(1, len(word) + 1):
-                    if word[:i] not in self._base:
-                        self._base[word[:i]] = freq.get(word[:i], _ABSENT)
-                self.jieba.add_word(word, freq=_USER_FREQ)
-        self._logtotal = log(self.jieba.total)
-        self._words, self._logps = _word_automaton(freq, self._logtotal)
-        self._pos: Any = None  # the part-of-speech tokenizer over the base view, made on first use
+    def __init__(self, rules: Rules, tables: Tables | None = None) -> None:
+        """From `tables` (a snapshot's) if given, else built from jieba's dictionary."""
+        self.rules = rules
+        t = tables if tables is not None else build_tables(rules)
+        self.tables = t
+        self._words, self._logps, self._logtotal = t.words, t.logps, log(t.total)
+        self.tags = t.tags
         self._hmm: dict[str, tuple[int, ...]] = {}  # run of unknown characters -> finalseg word lengths
+        self._guessed: _Guesser | None = None  # made on first use
+
+    @cached_property
+    def jieba(self) -> Any:
+        """A jieba.Tokenizer with the rules' words added: only `nlp` needs one (made on first use)."""
+        return _extended_tokenizer(self.rules)[0]
 
     @cached_property
     def nlp(self) -> Any:
@@ -143,15 +170,14 @@ class Segmenter:
             self._unknown(blk[n - buf :], pos + n - buf, out)
 
     def _unknown(self, run: str, pos: int, out: list[tuple[int, int]]) -> None:
-        """A run of single characters: jieba's HMM words (finalseg) unless the run is a known word."""
+        """A run of single characters: jieba's HMM words (finalseg) unless the run is a known word
+        (jieba's `FREQ.get(run)` is truthy exactly for the automaton's words)."""
         if len(run) == 1:
             out.append((pos, pos + 1))
             return
         lengths = self._hmm.get(run)
         if lengths is None:
-            from jieba import finalseg
-
-            lengths = tuple(len(w) for w in finalseg.cut(run)) if not self.jieba.FREQ.get(run) else (1,) * len(run)
+            lengths = (1,) * len(run) if run[::-1] in self._words else _finalseg_lengths(run, *self.tables.hmm)
             if len(self._hmm) < _MAX_HMM_CACHED:
                 self._hmm[run] = lengths  # names and places recur: the HMM is the costly part
         for n in lengths:
@@ -161,45 +187,193 @@ class Segmenter:
     def guess_tag(self, word: str) -> str | None:
         """jieba.posseg's tag for `word` when it cuts it as one word, else None — computed as
         `jieba.posseg.cut(word)` on jieba's global dictionary would, without loading it."""
-        if self._pos is None:
-            import jieba.posseg
-
-            pos = object.__new__(_guess_tokenizer_class())
-            pos.tokenizer = _BaseView(self)
-            pos.word_tag_tab = jieba.posseg.dt.word_tag_tab  # read from dict.txt at import, no FREQ
-            self._pos = pos
-        pairs = list(self._pos.cut(word, HMM=True))
-        return pairs[0].flag if len(pairs) == 1 else None
+        if self._guessed is None:
+            self._guessed = _Guesser(self.tables)
+        pairs = self._guessed.cut(word)
+        return pairs[0][1] if len(pairs) == 1 else None
 
 
-@lru_cache(maxsize=1)
-def _guess_tokenizer_class() -> type:
-    """jieba.posseg.POSTokenizer with a faster, exact HMM step (`_viterbi`); a class made on
-    first use, as jieba.posseg is imported lazily."""
-    import jieba.posseg as posseg
+# -- jieba.finalseg (the HMM for runs of unknown characters), without importing jieba ---------------
 
-    class GuessTokenizer(posseg.POSTokenizer):
-        def _POSTokenizer__cut(self, sentence: str) -> Iterator[Any]:  # noqa: N802 (overrides the private __cut)
-            """POSTokenizer.__cut, line for line, with `_viterbi` for jieba's posseg viterbi."""
-            prob, pos_list = _viterbi(sentence, posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P)
+_FINAL_HAN = re.compile("([\u4e00-\u9fd5]+)")  # jieba.finalseg.re_han
+_FINAL_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba.finalseg.re_skip
+_PREV_STATUS = {"B": "ES", "M": "MB", "S": "SE", "E": "BM"}
+
+
+def _finalseg_lengths(run: str, start_p: dict, trans_p: dict, emit_p: dict) -> tuple[int, ...]:
+    """The lengths of the words `jieba.finalseg.cut(run)` gives (with no forced splits: the
+    segmenter never adds a word with frequency 0, the only way to make one)."""
+    out: list[int] = []
+    for blk in _FINAL_HAN.split(run):
+        if _FINAL_HAN.match(blk):
+            path = _finalseg_viterbi(blk, start_p, trans_p, emit_p)
             begin, nexti = 0, 0
-            for i, char in enumerate(sentence):
-                pos = pos_list[i][0]
-                if pos == "B":
+            for i, state in enumerate(path):  # finalseg.__cut
+                if state == "B":
                     begin = i
-                elif pos == "E":
-                    yield posseg.pair(sentence[begin : i + 1], pos_list[i][1])
+                elif state == "E":
+                    out.append(i + 1 - begin)
                     nexti = i + 1
-                elif pos == "S":
-                    yield posseg.pair(char, pos_list[i][1])
+                elif state == "S":
+                    out.append(1)
                     nexti = i + 1
-            if nexti < len(sentence):
-                yield posseg.pair(sentence[nexti:], pos_list[nexti][1])
+            if nexti < len(blk):
+                out.append(len(blk) - nexti)
+        else:
+            out += [len(x) for x in _FINAL_SKIP.split(blk) if x]
+    return tuple(out)
 
-    return GuessTokenizer
+
+def _finalseg_viterbi(obs: str, start_p: dict, trans_p: dict, emit_p: dict) -> list[str]:
+    """jieba.finalseg.viterbi's best path, the same sums in the same order."""
+    v: dict[str, float] = {}
+    path: dict[str, list[str]] = {}
+    for y in "BMES":
+        v[y] = start_p[y] + emit_p[y].get(obs[0], _MIN_FLOAT)
+        path[y] = [y]
+    for t in range(1, len(obs)):
+        nv: dict[str, float] = {}
+        newpath: dict[str, list[str]] = {}
+        for y in "BMES":
+            em_p = emit_p[y].get(obs[t], _MIN_FLOAT)
+            prob, state = max([(v[y0] + trans_p[y0].get(y, _MIN_FLOAT) + em_p, y0) for y0 in _PREV_STATUS[y]])
+            nv[y] = prob
+            newpath[y] = path[state] + [y]
+        v, path = nv, newpath
+    prob, state = max((v[y], y) for y in "ES")
+    return path[state]
 
 
-_MIN_FLOAT = -3.14e100
+# -- jieba.posseg on the base dictionary, for `guess_tag` --------------------------------------------
+
+# jieba.posseg's patterns
+_POS_HAN_DETAIL = re.compile("([\u4e00-\u9fd5]+)")
+_POS_SKIP_DETAIL = re.compile(r"([\.0-9]+|[a-zA-Z0-9]+)")
+_POS_HAN_INTERNAL = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._]+)")
+_POS_SKIP_INTERNAL = re.compile(r"(\r\n|\s)")
+_POS_ENG = re.compile("[a-zA-Z0-9]+")
+_POS_NUM = re.compile(r"[\.0-9]+")
+
+
+class _Guesser:
+    """`jieba.posseg.cut(sentence, HMM=True)` (POSTokenizer's __cut_internal, __cut_DAG,
+    __cut_detail, __cut, line for line) as (word, tag) pairs, on jieba's base dictionary read
+    from the tables: a word's frequency is the overlay's when we added the word (or one it starts),
+    else the automaton's. jieba's prefix dictionary holds every prefix of every word, so its
+    DAG's words from a position are exactly the dictionary words (frequency > 0) starting there:
+    the automaton's, less those the overlay says jieba does not have."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.words, self.freqs, self.base, self.tags = tables.words, tables.freqs, tables.base, tables.tags
+        self.logtotal = log(tables.base_total)
+        self.hmm = tables.pos_hmm
+
+    def freq(self, word: str) -> int:
+        """jieba's own FREQ.get(word) or 0."""
+        f = self.base.get(word, _MISSING)
+        if f is _MISSING:
+            v = self.words.get(word[::-1], None)
+            return 0 if v is None else self.freqs[v >> _LEN_BITS]
+        return f or 0
+
+    def cut(self, sentence: str) -> list[tuple[str, str]]:
+        """POSTokenizer.__cut_internal(sentence, HMM=True)."""
+        out: list[tuple[str, str]] = []
+        for blk in _POS_HAN_INTERNAL.split(sentence):
+            if _POS_HAN_INTERNAL.match(blk):
+                self._cut_dag(blk, out)
+            else:
+                for x in _POS_SKIP_INTERNAL.split(blk):
+                    if _POS_SKIP_INTERNAL.match(x):
+                        out.append((x, "x"))
+                    else:
+                        for xx in x:
+                            if _POS_NUM.match(xx):
+                                out.append((xx, "m"))
+                            elif _POS_ENG.match(x):
+                                out.append((xx, "eng"))
+                            else:
+                                out.append((xx, "x"))
+        return out
+
+    def _route(self, sentence: str) -> dict[int, tuple[float, int]]:
+        """jieba.Tokenizer's get_DAG + calc on the base dictionary."""
+        n = len(sentence)
+        last = n - 1
+        dag: dict[int, list[tuple[int, int]]] = {}  # start -> (end index, frequency) of its words
+        base, freqs = self.base, self.freqs
+        for e, v in self.words.iter(sentence[::-1]):
+            start = last - e
+            size = v & _LEN_MASK
+            f = base.get(sentence[start : start + size], _MISSING)
+            if f is _MISSING:
+                f = freqs[v >> _LEN_BITS]
+            if f:
+                dag.setdefault(start, []).append((start + size - 1, f))
+        route: dict[int, tuple[float, int]] = {n: (0, 0)}
+        logtotal = self.logtotal
+        for idx in range(last, -1, -1):
+            route[idx] = max((log(f) - logtotal + route[x + 1][0], x) for x, f in dag.get(idx, ((idx, 1),)))
+        return route
+
+    def _cut_dag(self, sentence: str, out: list[tuple[str, str]]) -> None:
+        """POSTokenizer.__cut_DAG."""
+        route = self._route(sentence)
+        tags = self.tags
+        x, buf, n = 0, "", len(sentence)
+        while x < n:
+            y = route[x][1] + 1
+            l_word = sentence[x:y]
+            if y - x == 1:
+                buf += l_word
+            else:
+                if buf:
+                    self._flush(buf, out)
+                    buf = ""
+                out.append((l_word, tags.get(l_word, "x")))
+            x = y
+        if buf:
+            self._flush(buf, out)
+
+    def _flush(self, buf: str, out: list[tuple[str, str]]) -> None:
+        tags = self.tags
+        if len(buf) == 1:
+            out.append((buf, tags.get(buf, "x")))
+        elif not self.freq(buf):
+            self._cut_detail(buf, out)
+        else:
+            out += [(ch, tags.get(ch, "x")) for ch in buf]
+
+    def _cut_detail(self, sentence: str, out: list[tuple[str, str]]) -> None:
+        """POSTokenizer.__cut_detail, its HMM step by `_viterbi`."""
+        char_state, start_p, trans_p, emit_p = self.hmm
+        for blk in _POS_HAN_DETAIL.split(sentence):
+            if _POS_HAN_DETAIL.match(blk):
+                prob, pos_list = _viterbi(blk, char_state, start_p, trans_p, emit_p)
+                begin, nexti = 0, 0
+                for i, char in enumerate(blk):
+                    pos = pos_list[i][0]
+                    if pos == "B":
+                        begin = i
+                    elif pos == "E":
+                        out.append((blk[begin : i + 1], pos_list[i][1]))
+                        nexti = i + 1
+                    elif pos == "S":
+                        out.append((char, pos_list[i][1]))
+                        nexti = i + 1
+                if nexti < len(blk):
+                    out.append((blk[nexti:], pos_list[nexti][1]))
+            else:
+                for x in _POS_SKIP_DETAIL.split(blk):
+                    if x:
+                        if _POS_NUM.match(x):
+                            out.append((x, "m"))
+                        elif _POS_ENG.match(x):
+                            out.append((x, "eng"))
+                        else:
+                            out.append((x, "x"))
+
+
 # id(trans_p) -> (state -> states that step to it, state -> states it steps to, state -> {source: log p})
 _TABLES: dict[int, tuple[dict[Any, frozenset[Any]], dict[Any, frozenset[Any]], dict[Any, dict[Any, float]]]] = {}
 
@@ -258,83 +432,204 @@ def _viterbi(obs: str, states: dict, start_p: dict, trans_p: dict, emit_p: dict)
     return prob, route
 
 
-class _BaseFreq:
-    """The segmenter's FREQ as it was before our words were added (read-only view)."""
-
-    def __init__(self, freq: dict[str, int], base: dict[str, Any]) -> None:
-        self.freq = freq
-        self.base = base
-
-    def __contains__(self, word: str) -> bool:
-        v = self.base.get(word, None)
-        return word in self.freq if v is None else v is not _ABSENT
-
-    def __getitem__(self, word: str) -> int:
-        v = self.base.get(word, None)
-        if v is None:
-            return self.freq[word]
-        if v is _ABSENT:
-            raise KeyError(word)
-        return v
-
-    def get(self, word: str, default: Any = None) -> Any:
-        v = self.base.get(word, None)
-        if v is None:
-            return self.freq.get(word, default)
-        return default if v is _ABSENT else v
+# -- building the tables -----------------------------------------------------------------------------
 
 
-class _BaseView:
-    """Enough of a jieba.Tokenizer for jieba.posseg.POSTokenizer: the base dictionary's view."""
+def _extended_tokenizer(rules: Rules) -> tuple[Any, dict[str, int | None], int]:
+    """A jieba.Tokenizer with the rules' words added, what those words (and their prefixes)
+    were in jieba's own dictionary (the overlay `guess_tag` sees it through) and its total before."""
+    import jieba
 
-    def __init__(self, seg: Segmenter) -> None:
-        import jieba
-
-        self.FREQ = _BaseFreq(seg.jieba.FREQ, seg._base)
-        self.total = seg._base_total
-        self.initialized = True
-        self.user_word_tag_tab: dict[str, str] = {}
-        self._tokenizer = jieba.Tokenizer
-
-    def check_initialized(self) -> None:
-        pass
-
-    def get_DAG(self, sentence: str) -> dict[int, list[int]]:  # noqa: N802 (jieba's name)
-        return self._tokenizer.get_DAG(self, sentence)  # type: ignore[arg-type]
-
-    def calc(self, sentence: str, dag: dict[int, list[int]], route: dict[int, tuple[float, int]]) -> None:
-        self._tokenizer.calc(self, sentence, dag, route)  # type: ignore[arg-type]
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    freq, base_total = tok.FREQ, tok.total
+    base: dict[str, int | None] = {}
+    for word in sorted(rules.dictionary_words):
+        if len(word) > 1 and " " not in word:
+            for i in range(1, len(word) + 1):
+                if word[:i] not in base:
+                    base[word[:i]] = freq.get(word[:i])
+            tok.add_word(word, freq=_USER_FREQ)
+    return tok, base, base_total
 
 
-def _word_automaton(freq: dict[str, int], logtotal: float) -> tuple[Any, list[float]]:
-    """An automaton of every dictionary word (frequency > 0), reversed, and the table of
-    `log(freq) - logtotal` its values point into: a value is (frequency's index << 8) | length,
-    one table entry per distinct frequency (a few thousand; one float per word would cost
-    ~10 MB per process). Unpacking two ints is quicker in `_cut_block` than a (length, log) tuple."""
+def build_tables(rules: Rules) -> Tables:
+    """The tables from jieba itself: its dictionary with the rules' words, posseg's tag table, the HMMs."""
+    import jieba.finalseg as finalseg
+    import jieba.posseg as posseg
+
+    tok, base, base_total = _extended_tokenizer(rules)
+    words, logps, freqs = _word_automaton(tok.FREQ, log(tok.total))
+    return Tables(
+        words=words,
+        logps=logps,
+        freqs=freqs,
+        total=tok.total,
+        base_total=base_total,
+        base=base,
+        tags=_interned(posseg.dt.word_tag_tab),
+        hmm=(finalseg.start_P, finalseg.trans_P, finalseg.emit_P),
+        pos_hmm=(posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P),
+    )
+
+
+def _interned(tags: dict[str, str]) -> dict[str, str]:
+    """jieba.posseg's tag table (read from dict.txt at import) with one string per tag: its
+    120k two-letter tags are separate strings (~6 MB), and each would be one more object to
+    write and read in a snapshot. Equal strings replace equal strings, in place."""
+    for word, tag in tags.items():
+        tags[word] = sys.intern(tag)
+    return tags
+
+
+def _word_automaton(freq: dict[str, int], logtotal: float) -> tuple[Any, list[float], list[int]]:
+    """An automaton of every dictionary word (frequency > 0), reversed, the table of
+    `log(freq) - logtotal` its values point into and the frequencies themselves: a value is
+    (frequency's index << 8) | length, one table entry per distinct frequency (a few thousand;
+    one float per word would cost ~10 MB per process). Unpacking two ints is quicker in
+    `_cut_block` than a (length, log) tuple."""
     import ahocorasick
 
     words = ahocorasick.Automaton(ahocorasick.STORE_INTS)
     index: dict[int, int] = {}
     logps: list[float] = []
+    freqs: list[int] = []
     for word, f in freq.items():
         if f:
             i = index.get(f)
             if i is None:
                 i = index[f] = len(logps)
                 logps.append(log(f) - logtotal)
+                freqs.append(f)
             if len(word) > _LEN_MASK:
                 raise ValueError(f"dictionary word longer than {_LEN_MASK} characters: {word[:20]}…")
             words.add_word(word[::-1], i << _LEN_BITS | len(word))
     words.make_automaton()
-    return words, logps
+    return words, logps, freqs
 
 
-def get_segmenter(rules: Rules) -> Segmenter:
-    """One Segmenter per process and rules version (jieba's dictionary is global)."""
+# -- the snapshot ------------------------------------------------------------------------------------
+
+_MAGIC = b"kg-segmenter-snapshot-2\n"
+_HEAD = struct.Struct("<16sQQI")  # key, the automaton's pickle's length, the rest's marshal's length, crc32 of both
+
+
+def snapshot_key(rules: Rules) -> str:
+    """What the tables are made from: the rules version, jieba's and pyahocorasick's installed
+    files (so their versions), the kg version and extraction code, and the Python version (the
+    pickle of an automaton is pyahocorasick's memory layout)."""
+    from . import __version__
+    from .cache import code_fingerprint
+
+    h = hashlib.sha256()
+    for part in (rules.version, __version__, code_fingerprint(), sys.version, *_installed("jieba", "ahocorasick")):
+        h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _installed(*modules: str) -> list[str]:
+    """Path, size and mtime of each module's file (and jieba's dictionary): found, not imported
+    (importing jieba takes ~0.3 s)."""
+    from importlib.util import find_spec
+
+    out = []
+    for name in modules:
+        spec = find_spec(name)
+        origin = spec.origin if spec is not None else None
+        paths = [origin] if origin else []
+        if name == "jieba" and origin:
+            paths.append(os.path.join(os.path.dirname(origin), "dict.txt"))
+        for path in paths:
+            st = os.stat(path)
+            out.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}")
+    return out
+
+
+def snapshot_path(rules: Rules, cache_dir: str | os.PathLike[str], key: str | None = None) -> Path:
+    """Where the segmenter's snapshot for `rules` goes in `cache_dir`."""
+    return Path(cache_dir) / f"segmenter-{key or snapshot_key(rules)}.snapshot"
+
+
+def load_snapshot(path: str | os.PathLike[str], key: str) -> Tables | None:
+    """The tables saved at `path` under `key`, or None when absent, for another key, truncated or corrupt."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(_MAGIC) + _HEAD.size)
+            data = memoryview(fh.read())
+        if not head.startswith(_MAGIC):
+            return None
+        saved_key, automaton, rest, crc = _HEAD.unpack(head[len(_MAGIC) :])
+        if saved_key != key.encode() or automaton + rest != len(data) or crc != zlib.crc32(data):
+            return None
+        fields = marshal.loads(data[automaton:])
+        fields["words"] = pickle.loads(data[:automaton])
+        tables = Tables(**fields)
+        import ahocorasick
+
+        if not isinstance(tables.words, ahocorasick.Automaton) or not isinstance(tables.tags, dict):
+            return None
+        return tables
+    except Exception:  # unreadable, or written by incompatible code: build the tables instead
+        return None
+
+
+def save_snapshot(path: str | os.PathLike[str], key: str, tables: Tables) -> None:
+    """Write the snapshot atomically; failing to only costs the next process its build time.
+
+    The automaton is pickled (pyahocorasick's own format; `Automaton.save` writes faster but
+    `ahocorasick.load` reads ~9x slower), the rest marshalled: as quick to read as a pickle,
+    ~5x quicker to write (the first build's workers write it). Both formats are specific to the
+    Python version, which is part of the key; a crc32 guards against a damaged file."""
+    from .atomic import atomic_open
+
+    try:
+        automaton = pickle.dumps(tables.words, pickle.HIGHEST_PROTOCOL)
+        rest = marshal.dumps({k: v for k, v in vars(tables).items() if k != "words"})
+        crc = zlib.crc32(rest, zlib.crc32(automaton))
+        with atomic_open(path, "wb") as fh:
+            fh.write(_MAGIC + _HEAD.pack(key.encode(), len(automaton), len(rest), crc))
+            fh.write(automaton)
+            fh.write(rest)
+    except Exception:
+        pass
+
+
+def startup_tables(rules: Rules, cache_dir: str | os.PathLike[str] | None) -> Tables:
+    """The tables from the snapshot in `cache_dir`, else built (and saved there); with no
+    `cache_dir`, built."""
+    if cache_dir is None:
+        return build_tables(rules)
+    try:
+        key = snapshot_key(rules)
+    except OSError:  # a file of jieba's or ours cannot be read: whatever is wrong, building will say it
+        return build_tables(rules)
+    path = snapshot_path(rules, cache_dir, key)
+    tables = load_snapshot(path, key)
+    if tables is None:
+        tables = build_tables(rules)
+        save_snapshot(path, key, tables)
+    return tables
+
+
+def get_segmenter(rules: Rules, cache_dir: str | os.PathLike[str] | None = None) -> Segmenter:
+    """One Segmenter per process and rules version; the first one made uses `cache_dir`'s
+    snapshot (see `startup_tables`)."""
     cached = _CACHE.get(rules.version)
     if cached is None:
-        cached = _CACHE[rules.version] = Segmenter(rules)
+        cached = _CACHE[rules.version] = Segmenter(rules, startup_tables(rules, cache_dir))
     return cached
+
+
+def word_tags() -> dict[str, str]:
+    """jieba.posseg's word -> tag table (jieba's dict.txt: the same for every rule set): a
+    segmenter's copy (a snapshot's, when it was loaded from one), else jieba.posseg's (importing
+    it reads dict.txt, ~0.5 s). `kg.extract.get_context` makes the segmenter first."""
+    for seg in _CACHE.values():
+        return seg.tags
+    import jieba.posseg
+
+    return _interned(jieba.posseg.dt.word_tag_tab)
 
 
 _CACHE: dict[str, Segmenter] = {}
