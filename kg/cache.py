@@ -9,7 +9,10 @@ An entry is one pickled `DocResult` under `ROOT/<generation>/<key[:2]>/<key>.pkl
   `Document` except its path, so moving a folder keeps its entries.
 
 Beside the entries, `state-<hash>.state` keeps the merged graph state of the last build of one
-set of inputs (kg.pipeline, kg.graph): the next build of those inputs starts from it.
+set of inputs (kg.pipeline, kg.graph): the next build of those inputs starts from it. Beside it,
+`.index` says where each node and edge sits in the graph.json it wrote (kg.graph: a rebuild
+copies what did not change) and `.outputs` which output files it wrote (kg.export.outputs); and
+`segmenter-<key>.snapshot` holds the segmenter's start-up tables (kg.segment).
 
 Writes are atomic (temporary file + rename) and reads are distrustful: an entry that does not
 unpickle into the right `DocResult` counts as a miss and is overwritten, never an error. Entries

@@ -212,12 +212,14 @@ class LocalEngine:
         self._cache_dir = cache_dir
         self._spec = RulesSpec.of(rules, cache_dir=cache_dir)
         self._warm: ProcessPoolExecutor | None = None  # the one worker `warm` started
+        self._warming: threading.Thread | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._turn = 0
 
     def submit(self, docs: list[Document], cache_paths: list[str] | None, only: bool = False) -> Future | Done:
         """The build's only batch is extracted here when no worker runs yet (starting one would
         cost more than the extraction), or by the warm worker when there is one."""
+        self._warmed()
         if self.jobs == 1 or (only and self._pool is None and self._warm is None):
             if self.jobs > 1:
                 self.name = "in-process: one small batch"
@@ -235,9 +237,23 @@ class LocalEngine:
         loads on the other core while this process reads the rest, and the edits go to it instead
         of loading the extractor here. Its own pool of one, so that the batch sent
         to it does not make a pool start a second worker because the first is still busy warming."""
-        if self.jobs > 1 and self._warm is None and self._pool is None:
-            self._warm = self._new_pool(1)
-            self._warm.submit(int)  # a no-op: makes the pool spawn its worker now
+        if self.jobs > 1 and self._warm is None and self._pool is None and self._warming is None:
+            # from a thread: starting the forkserver takes ~0.15 s this process can spend reading
+            self._warming = threading.Thread(target=self._start_warm, name="kg-warm", daemon=True)
+            self._warming.start()
+
+    def _start_warm(self) -> None:
+        try:
+            pool = self._new_pool(1)
+            pool.submit(int)  # a no-op: makes the pool spawn its worker now
+        except Exception:  # no warm worker then: batches start the pool as in a first build
+            return
+        self._warm = pool
+
+    def _warmed(self) -> None:
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -250,6 +266,7 @@ class LocalEngine:
     def close(self, wait: bool = True) -> None:
         """wait=False: do not wait for workers still warming up (a worker started on demand for
         the last batch may not have finished its start-up); they exit when it is done."""
+        self._warmed()
         for name in ("_warm", "_pool"):
             pool = getattr(self, name)
             if pool is not None:

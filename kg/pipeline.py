@@ -118,9 +118,11 @@ def run_build(
     rules = rules or load_rules()
     inputs = list(inputs)
     cache = DocCache(cache_dir, rules.version) if cache_dir is not None else None
-    state = _usable(cache.load_state(inputs)) if cache is not None else None
     eng = make_engine(engine, rules, jobs, scheduler, cache.dir if cache is not None else None)
+    if cache is not None and cache.state_path(inputs).is_file():
+        eng.warm()  # a rebuild: a worker loads the extractor while the state and the corpus are read
     try:
+        state = _usable(cache.load_state(inputs)) if cache is not None else None
         while True:
             bar = _Progress(progress)
             try:
@@ -187,8 +189,10 @@ class _Build:
         self.merged = False  # whether the builder changed (a document taken out or added, or moved)
         if state is not None:
             self.builder.track()  # graph.json is then rewritten only where documents changed
-        self.warm_on_miss = state is not None  # a rebuild: the first edited document warms a worker
-        self.idle_work = False  # ... and while this process waits for it, it prepares node ids
+        # a rebuild (its engine warmed a worker already): while the first edited document is
+        # extracted there, this process prepares node ids instead of waiting
+        self.rebuild = state is not None
+        self.idle_work = False
         self.result = BuildResult(None)
         # (item, batch, index, chars): item is a LoadError or DocResult ready to merge, or a
         # Document whose outcome is batch.results[index].
@@ -268,9 +272,8 @@ class _Build:
                 self.window_chars += chars
                 self.window.append((hit, None, 0, chars))
                 return
-            if self.warm_on_miss:  # it loads the extractor on the other core while the rest is read
-                self.warm_on_miss = False
-                self.engine.warm()
+            if self.rebuild:
+                self.rebuild = False
                 self.idle_work = True
             self.open.paths.append(self.cache.path(key))
         self.window_chars += chars

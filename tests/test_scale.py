@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import kg.cache
 import kg.engines
 import kg.export
 import kg.extract
@@ -193,13 +194,20 @@ def test_a_parallel_rebuild_sends_the_edits_to_the_warmed_worker(small):
     assert graph_bytes(again) == graph_bytes(run_build([str(folder)], jobs=1))
 
 
-def test_a_rebuild_with_nothing_to_extract_starts_no_worker(small, monkeypatch):
+def test_a_rebuild_warms_a_worker_before_reading_anything(small, monkeypatch):
+    """With a saved state, one worker starts loading the extractor before the state and the corpus
+    are read (it is ready by the first edited document); a first build warms none."""
     folder, cache = small
+    warmed: list[int] = []
+    loads: list[int] = []
+    real_load = kg.cache.DocCache.load_state
+    monkeypatch.setattr(kg.cache.DocCache, "load_state",
+                        lambda self, inputs: loads.append(1) or real_load(self, inputs))
+    monkeypatch.setattr(kg.engines.LocalEngine, "warm", lambda self: warmed.append(len(loads)))
     run_build([str(folder)], jobs=2, cache_dir=cache)
-    warmed = []
-    monkeypatch.setattr(kg.engines.LocalEngine, "warm", lambda self: warmed.append(self))
+    assert warmed == []
     again = run_build([str(folder)], jobs=2, cache_dir=cache)
-    assert (again.extracted, again.cached, warmed) == (0, 5, [])
+    assert (again.extracted, again.cached, warmed) == (0, 5, [1])  # warmed before the second load
 
 
 def test_a_pool_broken_before_a_batch_is_a_clear_error(small, monkeypatch):
