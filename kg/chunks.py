@@ -30,6 +30,9 @@ _HEADCOUNT = re.compile(r"^[\d一二三四五六七八九十百千万两]+[人�
 _CONJ = re.compile(r"以及|和|与|及")
 _MAX_CACHED = 500_000  # per-word caches stop growing here (a worker's memory stays bounded)
 _PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街道）工会, 省（区、市）
+_REPLAYABLE = frozenset(("lexicon", "token"))  # atoms whose fields follow from their text (see `_chunk`)
+_SPAN_FIELDS = Span.__slots__
+_MAX_MEMO = 100_000  # run shapes kept per process (~1 KB each)
 
 
 class Chunker:
@@ -185,8 +188,10 @@ class Chunker:
             i += 1
         return out
 
-    def _group(self, text: str, units, verbs: list[tuple[int, int, str]]) -> list[Chunk]:
-        """Join units into chunks at breakers and verbs.
+    def _group(
+        self, text: str, units, verbs: list[tuple[int, int, str]], lex: list[tuple[int, int, str]], starts: list[int]
+    ) -> list[Chunk]:
+        """Join units into chunks at breakers and verbs, and analyse each (`_chunk`).
 
         A verb right after another verb opens a name (成立|推进…协调小组). A verb or soft
         breaker after a content word that is not an actor is tentative (全国|推进…会议,
@@ -204,20 +209,13 @@ class Chunker:
                 if not next_list:
                     list_id += 1
                 return
-            if plain and len(cur) == 1:  # one word or atom (the next most common case)
-                s, e, _, sp = cur[0]
-                chunks.append(Chunk(s, e, text[s:e], spans=[] if sp is None else [sp], list_id=list_id, words=[(s, e)]))
-                cur = []
-                if not next_list:
-                    list_id += 1
-                return
-            for k, piece in enumerate([cur] if plain else self._settle(text, cur, verbs)):
-                if k:
-                    list_id += 1
-                start, end = piece[0][0], piece[-1][1]
-                spans = [u[3] for u in piece if u[3] is not None]
-                words = [(u[0], u[1]) for u in piece]
-                chunks.append(Chunk(start, end, text[start:end], spans=spans, list_id=list_id, words=words))
+            if plain:
+                self._chunk(text, cur, list_id, chunks, lex, starts)
+            else:
+                for k, piece in enumerate(self._settle(text, cur, verbs)):
+                    if k:
+                        list_id += 1
+                    self._chunk(text, piece, list_id, chunks, lex, starts)
             cur = []
             plain = True
             if not next_list:
@@ -298,7 +296,85 @@ class Chunker:
             prev_kind = kind
         flush(False)
         verbs.sort()
-        return self._split_conjunctions(text, chunks)
+        return chunks
+
+    def _chunk(self, text: str, piece: list, list_id: int, out: list[Chunk], lex, starts: list[int]) -> None:
+        """One run of units -> its chunks: split at conjunctions (`_split_conjunctions`) and
+        analysed (`_analyse`), appended to `out`.
+
+        Both steps look at nothing but the run itself: its text, its units' bounds and its
+        atoms (and the lexicon matches inside it, a function of its text). Short noun phrases
+        recur (工会, 全国总工会, 广大职工), so the outcome is kept per run shape (`_recipe`) and
+        replayed (`_replay`) when the same shape comes again: new Span and Chunk objects, the
+        same fields. Runs with atoms other than lexicon names are not kept (their spans carry
+        more than their text says: issuers, quote tails); nor are outcomes with issuers.
+        """
+        start, end = piece[0][0], piece[-1][1]
+        chunk_text = text[start:end]
+        if len(piece) == 1:  # one word or atom (the most common case)
+            sp = piece[0][3]
+            words = [(start, end)]
+            atoms = [] if sp is None else [sp]
+            key: object = chunk_text if sp is None else (chunk_text, sp.source) if sp.source in _REPLAYABLE else None
+        else:
+            words = [(u[0], u[1]) for u in piece]
+            atoms = [u[3] for u in piece if u[3] is not None]
+            if all(a.source in _REPLAYABLE for a in atoms):
+                shape = [(u[0] - start, u[1] - start) if u[3] is None else (u[0] - start, u[1] - start, u[3].source)
+                         for u in piece]
+                key = (chunk_text, tuple(shape))
+            else:
+                key = None
+        if key is not None:
+            recipe = self._memo.get(key)
+            if recipe is not None:
+                self._replay(recipe, start, atoms, words, list_id, out)
+                return
+            before = [tuple(getattr(a, f) for f in _SPAN_FIELDS) for a in atoms]
+        ch = Chunk(start, end, chunk_text, spans=atoms[:], list_id=list_id, words=words)
+        split = "和" in chunk_text or "与" in chunk_text or "及" in chunk_text
+        pieces = self._split_conjunctions(text, [ch]) if split else [ch]
+        if len(pieces) > 1 or not chunk_text.strip("和与及以"):
+            pieces = [c for c in pieces if c.text.strip("和与及以")]
+        for c in pieces:
+            self._analyse(text, c, lex, starts)
+        out.extend(pieces)
+        if key is not None and len(self._memo) < _MAX_MEMO:
+            recipe = _recipe(start, atoms, before, words, pieces)
+            if recipe is not None:
+                self._memo[key] = recipe
+
+    @staticmethod
+    def _replay(recipe: tuple, start: int, atoms: list[Span], words: list[tuple[int, int]], list_id: int, out) -> None:
+        """The chunks a run of this shape gave (see `_recipe`), at `start`, for these atoms."""
+        news, changes, pieces = recipe
+        objs = atoms
+        if news:
+            objs = atoms + [Span(start + d[0], start + d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8]) for d in news]
+            n = len(atoms)
+            for i, d in enumerate(news):
+                if d[9] is not None:
+                    objs[n + i].office = (objs[d[9][0]], d[9][1])
+        for k, name, value in changes:
+            if name == "office":
+                value = None if value is None else (objs[value[0]], value[1])
+            elif name in ("start", "end"):
+                value += start
+            setattr(objs[k], name, value)
+        n_words = len(words)
+        for ps, pe, ptext, quote_only, w0, w1, main, refs in pieces:
+            out.append(
+                Chunk(
+                    start + ps,
+                    start + pe,
+                    ptext,
+                    None if main < 0 else objs[main],
+                    [objs[r] for r in refs],
+                    list_id,
+                    quote_only,
+                    words if w0 == 0 and w1 == n_words else words[w0:w1],
+                )
+            )
 
     def tag(self, word: str) -> str | None:
         """jieba's part of speech for a word: its dictionary tag, else jieba's HMM guess."""
@@ -498,3 +574,60 @@ def _jieba_tags() -> dict[str, str]:
     import jieba.posseg
 
     return jieba.posseg.dt.word_tag_tab
+
+
+def _recipe(start: int, atoms: list[Span], before: list[tuple], words: list[tuple[int, int]], pieces: list[Chunk]):
+    """What `Chunker._chunk` made of a run, relative to its start, for `_replay`: the spans it
+    made (fields, office as a reference), what it changed on the atoms, and the chunks (bounds,
+    text, their words as a slice of the run's, main and spans as references into atoms + new
+    spans). None when that cannot be said of the shape alone (issuers)."""
+    ids = {id(a): k for k, a in enumerate(atoms)}
+    made: list[Span] = []
+
+    def ref(sp: Span) -> int:
+        k = ids.get(id(sp))
+        if k is None:
+            k = ids[id(sp)] = len(atoms) + len(made)
+            made.append(sp)
+        return k
+
+    chunk_recipes = []
+    for c in pieces:
+        if c.words:
+            w0 = words.index(c.words[0])
+            w1 = w0 + len(c.words)
+            if words[w0:w1] != c.words:
+                return None
+        else:
+            w0 = w1 = 0
+        main = -1 if c.main is None else ref(c.main)
+        refs = tuple([ref(sp) for sp in c.spans])
+        chunk_recipes.append((c.start - start, c.end - start, c.text, c.quote_only, w0, w1, main, refs))
+    news = []
+    i = 0
+    while i < len(made):  # (an office's body may add one)
+        sp = made[i]
+        if sp.issuers:
+            return None
+        office = None if sp.office is None else (ref(sp.office[0]), sp.office[1])
+        news.append(
+            (sp.start - start, sp.end - start, sp.name, sp.type, sp.source, sp.surface, sp.aliases, sp.label_en,
+             sp.lexicon_id, office)
+        )
+        i += 1
+    changes = []
+    for k, a in enumerate(atoms):
+        for name, old in zip(_SPAN_FIELDS, before[k], strict=True):
+            new = getattr(a, name)
+            if new is old or new == old:
+                continue
+            if name == "issuers":
+                return None
+            if name == "office":
+                new = None if new is None else (ref(new[0]), new[1])
+            elif name in ("start", "end"):
+                new -= start
+            changes.append((k, name, new))
+    if len(made) > len(news):  # an atom's office named a new span
+        return None
+    return tuple(news), tuple(changes), tuple(chunk_recipes)

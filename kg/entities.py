@@ -64,6 +64,7 @@ class EntityFinder(Chunker, ListRules):
         self._kinds: dict[str, str] = {}  # word -> unit kind, for `_kind`
         self._suffix_types: dict[str, str | None] = {}  # name -> suffix_type(name)
         self._stripped: dict[str, str] = {}  # name -> _strip_prefix(name)
+        self._memo: dict[object, tuple] = {}  # run shape -> what `_chunk` made of it
         self.generic_tails = tuple(rules.words("generic_tails"))
         self.not_heads = rules.words("not_heads")
         self.strip_prefixes = sorted(rules.words("strip_prefixes"), key=len, reverse=True)
@@ -241,10 +242,8 @@ class EntityFinder(Chunker, ListRules):
         units = self._units(text, tokens, atomic)
         verbs: list[tuple[int, int, str]] = []
         self._softs: list[int] = []
-        chunks = self._group(text, units, verbs)
         starts = [m[0] for m in lex]  # lex is sorted by start: each chunk bisects for its own matches
-        for ch in chunks:
-            self._analyse(text, ch, lex, starts)
+        chunks = self._group(text, units, verbs, lex, starts)  # (chunks analysed: `_analyse`)
         self._shared_heads(text, chunks)
         self._etc_lists(text, chunks)
         for ch in chunks:
