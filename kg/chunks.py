@@ -11,6 +11,7 @@ name entities. `Chunker` is mixed into `kg.entities.EntityFinder`, which holds t
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from .segment import get_segmenter
 from .spans import Chunk, Span, clean_name
@@ -21,6 +22,7 @@ _ARTICLE = re.compile(r"^第?[一二三四五六七八九十百千\d]*[条章节
 # jieba dictionary tags that never sit inside a name: adverbs, prepositions, conjunctions,
 # particles, numerals, classifiers, interjections (a plain verb, "v", is a soft breaker).
 _HARD_TAGS = {"d", "p", "c", "u", "q", "y", "e", "o", "uj", "ul", "ud", "ug", "uv", "uz"}
+_ORDINAL_OPEN = re.compile("[第首]")  # how every `_ORDINAL` begins
 _ORDINAL = re.compile(r"^(第[一二三四五六七八九十百千\d]*[届次]?|首届|首次)$")
 _ORDINAL_FULL = re.compile(r"^(第[一二三四五六七八九十百千\d]+[届次]|首届|首次)$")
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -86,24 +88,38 @@ class Chunker:
             units.append((start, tok_end, kind, None))
             pos = tok_end
             i += 1
-        return self._attach_parentheticals(text, self._thresholds(text, self._ordinals(text, units)))
+        if "第" in text or "首" in text:
+            units = self._ordinals(text, units)
+        return self._attach_parentheticals(text, self._thresholds(text, units))
 
     def _ordinals(self, text: str, units: list[tuple[int, int, str, Span | None]]):
-        """第|十七|次 → one ordinal unit: inside event names (中国工会第十七次全国代表大会)."""
-        if "第" not in text and "首" not in text:
-            return units  # no ordinal can start (_ORDINAL opens with 第 or 首)
+        """第|十七|次 → one ordinal unit: inside event names (中国工会第十七次全国代表大会).
+
+        Only units that start with 第 or 首 can open one (`_ORDINAL`): those are found by their
+        position; the rest of the list is kept as it is."""
+        starts = [u[0] for u in units]
         out: list[tuple[int, int, str, Span | None]] = []
-        for u in units:
-            word = text[u[0] : u[1]]
-            if out and out[-1][2] == "ordinal" and (_NUMERAL.match(word) or word in ("届", "次")):
-                out[-1] = (out[-1][0], u[1], "ordinal", None)
-            elif u[3] is None and _ORDINAL.match(word):
-                out.append((u[0], u[1], "ordinal", None))
-            else:
-                out.append(u)
-        return [
-            (s, e, "soft" if k == "ordinal" and not _ORDINAL_FULL.match(text[s:e]) else k, sp) for s, e, k, sp in out
-        ]
+        done = 0  # units[:done] are in out
+        n = len(units)
+        for m in _ORDINAL_OPEN.finditer(text):
+            k = bisect_left(starts, m.start(), done)
+            if k == n or starts[k] != m.start():
+                continue
+            u = units[k]
+            if u[3] is not None or not _ORDINAL.match(text[u[0] : u[1]]):
+                continue
+            end = u[1]
+            last = k + 1
+            while last < n and (_NUMERAL.match(w := text[units[last][0] : units[last][1]]) or w in ("届", "次")):
+                end = units[last][1]
+                last += 1
+            out += units[done:k]
+            out.append((u[0], end, "ordinal" if _ORDINAL_FULL.match(text[u[0] : end]) else "soft", None))
+            done = last
+        if not done:
+            return units
+        out += units[done:]
+        return out
 
     def _thresholds(self, text: str, units: list[tuple[int, int, str, Span | None]]):
         """县级|以上|各级工会, 百人|以上|企业: a level or a head count with 以上/以下 right before a
@@ -221,11 +237,47 @@ class Chunker:
             if not next_list:
                 list_id += 1
 
+        chunk = self._chunk
         prev_kind = "break"
         ends: set[int] | None = None  # unit ends, for 的 (made when first needed)
         for u in units:
             s, e, kind, sp = u
-            if kind == "word":  # the most common kind
+            if kind == "word":  # the most common kinds first
+                cur.append(u)
+                prev_kind = kind
+                continue
+            if kind == "break":
+                if cur:
+                    if text[s:e] == "的" and self._de_joins(text, cur, e, ends or (ends := {u[1] for u in units})):
+                        cur.append((s, e, "word", None))
+                        prev_kind = "word"
+                        continue
+                    if plain:  # (flush(False), inlined for the most common case)
+                        chunk(text, cur, list_id, chunks, lex, starts)
+                        cur = []
+                        list_id += 1
+                    else:
+                        flush(False)
+                else:
+                    list_id += 1
+                prev_kind = "break"
+                continue
+            if kind == "atom":
+                source = sp.source if sp is not None else ""
+                if (
+                    source == "quote"
+                    and cur
+                    and cur[-1][3] is not None
+                    and cur[-1][3].source == "quote"
+                    and cur[-1][1] == s
+                ):
+                    flush(True)  # “A”“B”: two names side by side
+                elif source in ("title", "pattern"):
+                    flush(True)  # 《…》 is a name of its own: …会议|《关于…的决定》
+                    cur.append(u)
+                    flush(True)
+                    prev_kind = kind
+                    continue
                 cur.append(u)
                 prev_kind = kind
                 continue
@@ -268,30 +320,6 @@ class Chunker:
                     plain = False
                 prev_kind = "conj"
                 continue
-            if kind == "break":
-                if word == "的" and cur and self._de_joins(text, cur, e, ends or (ends := {u[1] for u in units})):
-                    cur.append((s, e, "word", None))
-                    prev_kind = "word"
-                    continue
-                flush(False)
-                prev_kind = "break"
-                continue
-            if (
-                kind == "atom"
-                and sp is not None
-                and sp.source == "quote"
-                and cur
-                and cur[-1][3] is not None
-                and cur[-1][3].source == "quote"
-                and cur[-1][1] == s
-            ):
-                flush(True)  # “A”“B”: two names side by side
-            if kind == "atom" and sp is not None and sp.source in ("title", "pattern"):
-                flush(True)  # 《…》 is a name of its own: …会议|《关于…的决定》
-                cur.append(u)
-                flush(True)
-                prev_kind = kind
-                continue
             cur.append(u)
             prev_kind = kind
         flush(False)
@@ -328,7 +356,11 @@ class Chunker:
         if key is not None:
             recipe = self._memo.get(key)
             if recipe is not None:
-                self._replay(recipe, start, atoms, words, list_id, out)
+                if recipe.__class__ is int:  # one chunk, the run itself: its main is one of its atoms or none
+                    main = atoms[recipe] if recipe >= 0 else None
+                    out.append(Chunk(start, end, chunk_text, main, atoms, list_id, False, words))
+                else:
+                    self._replay(recipe, start, atoms, words, list_id, out)
                 return
             before = [tuple(getattr(a, f) for f in _SPAN_FIELDS) for a in atoms]
         ch = Chunk(start, end, chunk_text, spans=atoms[:], list_id=list_id, words=words)
@@ -340,7 +372,7 @@ class Chunker:
             self._analyse(text, c, lex, starts)
         out.extend(pieces)
         if key is not None and len(self._memo) < _MAX_MEMO:
-            recipe = _recipe(start, atoms, before, words, pieces)
+            recipe = _recipe(start, chunk_text, atoms, before, words, pieces)
             if recipe is not None:
                 self._memo[key] = recipe
 
@@ -576,11 +608,15 @@ def _jieba_tags() -> dict[str, str]:
     return jieba.posseg.dt.word_tag_tab
 
 
-def _recipe(start: int, atoms: list[Span], before: list[tuple], words: list[tuple[int, int]], pieces: list[Chunk]):
+def _recipe(
+    start: int, text: str, atoms: list[Span], before: list[tuple], words: list[tuple[int, int]], pieces: list[Chunk]
+) -> tuple | int | None:
     """What `Chunker._chunk` made of a run, relative to its start, for `_replay`: the spans it
     made (fields, office as a reference), what it changed on the atoms, and the chunks (bounds,
     text, their words as a slice of the run's, main and spans as references into atoms + new
-    spans). None when that cannot be said of the shape alone (issuers)."""
+    spans). Just the main's index among the atoms (-1: none) when the run is one chunk as it
+    came, with its atoms as its spans and nothing made or changed. None when the outcome cannot
+    be said of the shape alone (issuers)."""
     ids = {id(a): k for k, a in enumerate(atoms)}
     made: list[Span] = []
 
@@ -630,4 +666,8 @@ def _recipe(start: int, atoms: list[Span], before: list[tuple], words: list[tupl
             changes.append((k, name, new))
     if len(made) > len(news):  # an atom's office named a new span
         return None
+    if not news and not changes and len(pieces) == 1:
+        whole = (0, len(text), text, False, 0, len(words))  # the run as it came, its atoms as its spans
+        if chunk_recipes[0][:6] == whole and chunk_recipes[0][7] == tuple(range(len(atoms))):
+            return chunk_recipes[0][6]  # (most runs: `_chunk` makes the chunk from its main alone)
     return tuple(news), tuple(changes), tuple(chunk_recipes)
