@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from itertools import chain
+from operator import itemgetter
 
 import ahocorasick
 
@@ -53,7 +54,7 @@ class EntityFinder(Chunker, ListRules):
         self.automaton = ahocorasick.Automaton()
         for form in self.index:
             if len(form) >= 2:
-                self.automaton.add_word(form, form)
+                self.automaton.add_word(form, (form, len(form) - 1))
         if len(self.automaton):
             self.automaton.make_automaton()
         self.breakers = rules.words("breakers")
@@ -124,13 +125,15 @@ class EntityFinder(Chunker, ListRules):
         劳动法律); with `nested`, every match, for names inside names (农民工 in 农民工入会…)."""
         if not len(self.automaton):
             return []
-        out = []
-        for end_idx, form in self.automaton.iter(text):
-            match = (end_idx - len(form) + 1, end_idx + 1, form)
-            if nested or self._aligned(match, bounds):
-                out.append(match)
+        # (the automaton's value is the form and its length less one)
+        out = [(e - k, e + 1, form) for e, (form, k) in self.automaton.iter(text)]
+        if not nested:
+            out = [m for m in out if self._aligned(m, bounds)]
         if len(out) > 1:
-            out.sort(key=lambda m: (m[0], -(m[1] - m[0])))
+            # the automaton gives them by end: reversed, the longer of two with one start comes
+            # first, and a stable sort by start keeps it first (start, then longest first)
+            out.reverse()
+            out.sort(key=itemgetter(0))
         return out
 
     @staticmethod
@@ -249,12 +252,17 @@ class EntityFinder(Chunker, ListRules):
         for ch in chunks:
             ch.start += offset
             ch.end += offset
-            spans = unique_spans(ch.spans)
+            spans = ch.spans
+            if not spans:
+                continue
+            if len(spans) > 1:
+                spans = unique_spans(spans)
             issuers = False
             for sp in spans:
                 sp.start += offset
                 sp.end += offset
-                issuers = issuers or bool(sp.issuers)
+                if sp.issuers:
+                    issuers = True
             if issuers:  # a title's issuers may sit outside the chunk's spans: shift those too
                 for i in [i for sp in spans for i in sp.issuers if all(i is not x for x in spans)]:
                     i.start += offset
