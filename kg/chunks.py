@@ -34,7 +34,7 @@ _MAX_CACHED = 500_000  # per-word caches stop growing here (a worker's memory st
 _PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街道）工会, 省（区、市）
 _REPLAYABLE = frozenset(("lexicon", "token"))  # atoms whose fields follow from their text (see `_chunk`)
 _SPAN_FIELDS = Span.__slots__
-_MAX_MEMO = 100_000  # run shapes kept per process (~1 KB each)
+_MAX_MEMO = 50_000  # run shapes kept per process (~1.1 KB each: at most ~55 MB; 37,000 for 20 MB of generated news)
 
 
 class Chunker:
