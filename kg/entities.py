@@ -66,6 +66,7 @@ class EntityFinder(Chunker, ListRules):
         self._suffix_types: dict[str, str | None] = {}  # name -> suffix_type(name)
         self._stripped: dict[str, str] = {}  # name -> _strip_prefix(name)
         self._memo: dict[object, tuple] = {}  # run shape -> what `_chunk` made of it
+        self._lexicon_fields: dict[str, tuple] = {}  # lexicon form -> its spans' fields (`lexicon_span`)
         self.generic_tails = tuple(rules.words("generic_tails"))
         self.not_heads = rules.words("not_heads")
         self.strip_prefixes = sorted(rules.words("strip_prefixes"), key=len, reverse=True)
@@ -115,9 +116,13 @@ class EntityFinder(Chunker, ListRules):
         return None
 
     def lexicon_span(self, start: int, end: int, surface: str) -> Span:
-        entry = self.index[surface]
-        aliases = (surface,) if surface != entry.name else ()
-        return Span(start, end, entry.name, entry.type, "lexicon", surface, aliases, entry.label_en, entry.id)
+        fields = self._lexicon_fields.get(surface)
+        if fields is None:  # (once per lexicon form: every field but the offsets follows from it)
+            entry = self.index[surface]
+            aliases = (surface,) if surface != entry.name else ()
+            fields = (entry.name, entry.type, "lexicon", surface, aliases, entry.label_en, entry.id)
+            self._lexicon_fields[surface] = fields
+        return Span(start, end, *fields)
 
     # -- stage 1: lexicon matches -----------------------------------------------------
     def lexicon_matches(self, text: str, bounds: set[int], nested: bool = False) -> list[tuple[int, int, str]]:
