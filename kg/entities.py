@@ -65,7 +65,7 @@ class EntityFinder(Chunker, ListRules):
         self._kinds: dict[str, str] = {}  # word -> unit kind, for `_kind`
         self._suffix_types: dict[str, str | None] = {}  # name -> suffix_type(name)
         self._stripped: dict[str, str] = {}  # name -> _strip_prefix(name)
-        self._memo: dict[object, tuple] = {}  # run shape -> what `_chunk` made of it
+        self._memo: dict[object, tuple | int] = {}  # run shape -> what `_chunk` made of it (`_recipe`)
         self._lexicon_fields: dict[str, tuple] = {}  # lexicon form -> its spans' fields (`lexicon_span`)
         self.generic_tails = tuple(rules.words("generic_tails"))
         self.not_heads = rules.words("not_heads")
