@@ -338,7 +338,7 @@ class Chunker:
         replayed (`_replay`) when the same shape comes again: new Span and Chunk objects, the
         same fields. The shape holds the text, the units' bounds and each atom's bounds and
         source; only runs whose atoms are lexicon names or token aliases are kept, as their
-        spans' fields follow from exactly that (titles, quotes, patterns and 关于… spans are ~1 %
+        spans' fields follow from exactly that (titles, quotes, patterns and 关于… spans are in ~3 %
         of runs and are always analysed); nor are outcomes with issuers.
         """
         start, end = piece[0][0], piece[-1][1]
