@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from operator import attrgetter
 
 from .segment import get_segmenter
 from .spans import Chunk, Span, clean_name
@@ -36,6 +37,7 @@ _MAX_CACHED = 500_000  # per-word caches stop growing here (a worker's memory st
 _PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街道）工会, 省（区、市）
 _REPLAYABLE = frozenset(("lexicon", "token"))  # atoms whose fields follow from their text (see `_chunk`)
 _SPAN_FIELDS = Span.__slots__
+_span_fields = attrgetter(*_SPAN_FIELDS)  # a span's fields as a tuple
 _MAX_MEMO = 50_000  # run shapes kept per process (~1.1 KB each: at most ~55 MB; 37,000 for 20 MB of generated news)
 
 
@@ -366,7 +368,7 @@ class Chunker:
                 else:
                     self._replay(recipe, start, atoms, words, list_id, out)
                 return
-            before = [tuple(getattr(a, f) for f in _SPAN_FIELDS) for a in atoms]
+            before = [_span_fields(a) for a in atoms]
         ch = Chunk(start, end, chunk_text, spans=atoms[:], list_id=list_id, words=words)
         split = "和" in chunk_text or "与" in chunk_text or "及" in chunk_text
         pieces = self._split_conjunctions(text, [ch]) if split else [ch]
@@ -657,8 +659,10 @@ def _recipe(
         i += 1
     changes = []
     for k, a in enumerate(atoms):
-        for name, old in zip(_SPAN_FIELDS, before[k], strict=True):
-            new = getattr(a, name)
+        after = _span_fields(a)
+        if after == before[k]:
+            continue  # (most atoms)
+        for name, old, new in zip(_SPAN_FIELDS, before[k], after, strict=True):
             if new is old or new == old:
                 continue
             if name == "issuers":
