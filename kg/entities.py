@@ -323,7 +323,11 @@ class EntityFinder(Chunker, ListRules):
         ch.main = main
         # only this chunk's matches are used (`starts`: the matches' starts, in order)
         lo, hi = bisect_left(starts, ch.start), bisect_left(starts, ch.end)
-        if lo == hi:  # no lexicon match starts inside (most chunks)
+        if hi - lo == 1:  # one match starts inside: mostly an atom's own (the general case below, for one)
+            s, e, f = lex[lo]
+            if e > ch.end or any((a.start == s and a.end == e) or a.name == self.index[f].name for a in atoms):
+                lo = hi
+        if lo == hi:  # no lexicon match starts inside (most chunks), or none that is not covered
             ch.spans = unique_spans(([main] if main else []) + atoms)
             return
         covered = {(a.start, a.end) for a in atoms} | {a.name for a in atoms}
