@@ -104,7 +104,7 @@ def _ordinals_one_by_one(text: str, units: list) -> list:
 def test_ordinals_match_one_by_one(rules, finders, text: str) -> None:
     finder = finders[1]
     seg = get_segmenter(rules)
-    # every cut of the text into units, not only the segmenter's: (start, end, "word", None)
+    # the segmenter's cut and one unit per character, all plain words
     for tokens in (seg.tokens(text), [(i, i + 1) for i in range(len(text))]):
         units = [(s, e, "word", None) for s, e in tokens]
         assert finder._ordinals(text, units) == _ordinals_one_by_one(text, units)
