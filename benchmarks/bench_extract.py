@@ -3,9 +3,13 @@
 Not a test: it prints figures (CPU seconds of this process, so other busy processes on the machine
 matter less). Documents are loaded first (not timed); then it times
 start-up (`kg.extract.warm_up`: jieba dictionary, automaton), `extract` over every document,
-and `jieba.lcut` over the same texts, and, with `--stages`, a per-stage breakdown of a second
-pass (segmentation, entity analysis, relations; the rest is resolution and bookkeeping). The
-project wants each build worker at >= half of jieba's rate (two workers on two cores).
+and `jieba.lcut` over the same texts, and, with `--stages`, a per-stage breakdown of a further
+pass (segmentation, entity analysis, relations; the rest is resolution and bookkeeping).
+With `--repeat N` the best pass is reported, and the first one too: it alone pays for filling
+the extractor's per-process caches (word kinds, HMM guesses, the chunker's run shapes), as a
+build worker does on documents it has not seen; later passes over the same texts find them full.
+The project wants `kg build --jobs 2` on two cores no slower than one `jieba.lcut`: each worker
+at <= ~1.7 x jieba's CPU per character.
 
     .venv/bin/python benchmarks/bench_extract.py CORPUS [--repeat 2] [--stages]
 """
@@ -89,11 +93,13 @@ def main() -> None:
     jieba.setLogLevel(60)
     jieba.initialize()
     best_kg = best_jieba = float("inf")
+    passes: list[float] = []
     for _ in range(args.repeat):
         t0 = time.process_time()
         for doc in docs:
             ex.extract(doc, rules)
-        best_kg = min(best_kg, time.process_time() - t0)
+        passes.append(time.process_time() - t0)
+        best_kg = min(best_kg, passes[-1])
         t0 = time.process_time()
         for doc in docs:
             jieba.lcut(doc.text)
@@ -102,8 +108,10 @@ def main() -> None:
     print(f"documents {len(docs)}, chars {chars}")
     print(f"start-up (warm_up)  {startup:7.2f} s")
     print(f"extract             {best_kg:7.2f} s  {chars / best_kg / 1000:7.1f}k chars/s")
+    if len(passes) > 1:  # the first pass fills the per-process caches (words, run shapes, HMM guesses)
+        print(f"  first pass        {passes[0]:7.2f} s  {chars / passes[0] / 1000:7.1f}k chars/s (caches cold)")
     print(f"jieba.lcut          {best_jieba:7.2f} s  {chars / best_jieba / 1000:7.1f}k chars/s")
-    print(f"extract / lcut      {best_kg / best_jieba:7.2f}x slower (goal <= 2.0)")
+    print(f"extract / lcut      {best_kg / best_jieba:7.2f}x slower (goal <= 1.7)")
     if args.stages:
         table = stage_times(docs, rules)
         for key in ("segment", "entities", "relations", "other", "total"):

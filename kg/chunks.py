@@ -5,12 +5,16 @@ A chunk is a run of tokens between breakers: punctuation, function words, adverb
 relation trigger verbs (triggers.yaml). Atomic spans (《…》, “…”, lexicon names) stay whole.
 A verb after a content word is tentative (全国|推进…会议, 职业技能|提升|行动): it stays inside
 only if the whole run ends in a type suffix. Coordinations (A和B) are split when both sides
-name entities. `Chunker` is mixed into `kg.entities.EntityFinder`, which holds the tables.
+name entities. Each run is split and analysed as soon as it is cut, and what that gave is
+replayed for later runs of the same shape (`Chunker._chunk`). `Chunker` is mixed into
+`kg.entities.EntityFinder`, which holds the tables.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from operator import attrgetter
 
 from .segment import get_segmenter
 from .spans import Chunk, Span, clean_name
@@ -21,6 +25,7 @@ _ARTICLE = re.compile(r"^第?[一二三四五六七八九十百千\d]*[条章节
 # jieba dictionary tags that never sit inside a name: adverbs, prepositions, conjunctions,
 # particles, numerals, classifiers, interjections (a plain verb, "v", is a soft breaker).
 _HARD_TAGS = {"d", "p", "c", "u", "q", "y", "e", "o", "uj", "ul", "ud", "ug", "uv", "uz"}
+_ORDINAL_OPEN = re.compile("[第首]")  # how every `_ORDINAL` begins
 _ORDINAL = re.compile(r"^(第[一二三四五六七八九十百千\d]*[届次]?|首届|首次)$")
 _ORDINAL_FULL = re.compile(r"^(第[一二三四五六七八九十百千\d]+[届次]|首届|首次)$")
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -30,6 +35,10 @@ _HEADCOUNT = re.compile(r"^[\d一二三四五六七八九十百千万两]+[人�
 _CONJ = re.compile(r"以及|和|与|及")
 _MAX_CACHED = 500_000  # per-word caches stop growing here (a worker's memory stays bounded)
 _PAREN_SHORT = 5  # a parenthetical this short is part of a name: 乡镇（街道）工会, 省（区、市）
+_REPLAYABLE = frozenset(("lexicon", "token"))  # atoms whose fields follow from their text (see `_chunk`)
+_SPAN_FIELDS = Span.__slots__
+_span_fields = attrgetter(*_SPAN_FIELDS)  # a span's fields as a tuple
+_MAX_MEMO = 50_000  # run shapes kept per process (~1.1 KB each: at most ~55 MB; 37,000 for 20 MB of generated news)
 
 
 class Chunker:
@@ -83,24 +92,38 @@ class Chunker:
             units.append((start, tok_end, kind, None))
             pos = tok_end
             i += 1
-        return self._attach_parentheticals(text, self._thresholds(text, self._ordinals(text, units)))
+        if "第" in text or "首" in text:
+            units = self._ordinals(text, units)
+        return self._attach_parentheticals(text, self._thresholds(text, units))
 
     def _ordinals(self, text: str, units: list[tuple[int, int, str, Span | None]]):
-        """第|十七|次 → one ordinal unit: inside event names (中国工会第十七次全国代表大会)."""
-        if "第" not in text and "首" not in text:
-            return units  # no ordinal can start (_ORDINAL opens with 第 or 首)
+        """第|十七|次 → one ordinal unit: inside event names (中国工会第十七次全国代表大会).
+
+        Only units that start with 第 or 首 can open one (`_ORDINAL`): those are found by their
+        position; the rest of the list is kept as it is."""
+        starts = [u[0] for u in units]
         out: list[tuple[int, int, str, Span | None]] = []
-        for u in units:
-            word = text[u[0] : u[1]]
-            if out and out[-1][2] == "ordinal" and (_NUMERAL.match(word) or word in ("届", "次")):
-                out[-1] = (out[-1][0], u[1], "ordinal", None)
-            elif u[3] is None and _ORDINAL.match(word):
-                out.append((u[0], u[1], "ordinal", None))
-            else:
-                out.append(u)
-        return [
-            (s, e, "soft" if k == "ordinal" and not _ORDINAL_FULL.match(text[s:e]) else k, sp) for s, e, k, sp in out
-        ]
+        done = 0  # units[:done] are in out
+        n = len(units)
+        for m in _ORDINAL_OPEN.finditer(text):
+            k = bisect_left(starts, m.start(), done)
+            if k == n or starts[k] != m.start():
+                continue
+            u = units[k]
+            if u[3] is not None or not _ORDINAL.match(text[u[0] : u[1]]):
+                continue
+            end = u[1]
+            last = k + 1
+            while last < n and (_NUMERAL.match(w := text[units[last][0] : units[last][1]]) or w in ("届", "次")):
+                end = units[last][1]
+                last += 1
+            out += units[done:k]
+            out.append((u[0], end, "ordinal" if _ORDINAL_FULL.match(text[u[0] : end]) else "soft", None))
+            done = last
+        if not done:
+            return units
+        out += units[done:]
+        return out
 
     def _thresholds(self, text: str, units: list[tuple[int, int, str, Span | None]]):
         """县级|以上|各级工会, 百人|以上|企业: a level or a head count with 以上/以下 right before a
@@ -185,8 +208,10 @@ class Chunker:
             i += 1
         return out
 
-    def _group(self, text: str, units, verbs: list[tuple[int, int, str]]) -> list[Chunk]:
-        """Join units into chunks at breakers and verbs.
+    def _group(
+        self, text: str, units, verbs: list[tuple[int, int, str]], lex: list[tuple[int, int, str]], starts: list[int]
+    ) -> list[Chunk]:
+        """Join units into chunks at breakers and verbs, and analyse each (`_chunk`).
 
         A verb right after another verb opens a name (成立|推进…协调小组). A verb or soft
         breaker after a content word that is not an actor is tentative (全国|推进…会议,
@@ -204,30 +229,59 @@ class Chunker:
                 if not next_list:
                     list_id += 1
                 return
-            if plain and len(cur) == 1:  # one word or atom (the next most common case)
-                s, e, _, sp = cur[0]
-                chunks.append(Chunk(s, e, text[s:e], spans=[] if sp is None else [sp], list_id=list_id, words=[(s, e)]))
-                cur = []
-                if not next_list:
-                    list_id += 1
-                return
-            for k, piece in enumerate([cur] if plain else self._settle(text, cur, verbs)):
-                if k:
-                    list_id += 1
-                start, end = piece[0][0], piece[-1][1]
-                spans = [u[3] for u in piece if u[3] is not None]
-                words = [(u[0], u[1]) for u in piece]
-                chunks.append(Chunk(start, end, text[start:end], spans=spans, list_id=list_id, words=words))
+            if plain:
+                self._chunk(text, cur, list_id, chunks, lex, starts)
+            else:
+                for k, piece in enumerate(self._settle(text, cur, verbs)):
+                    if k:
+                        list_id += 1
+                    self._chunk(text, piece, list_id, chunks, lex, starts)
             cur = []
             plain = True
             if not next_list:
                 list_id += 1
 
+        chunk = self._chunk
         prev_kind = "break"
         ends: set[int] | None = None  # unit ends, for 的 (made when first needed)
         for u in units:
             s, e, kind, sp = u
-            if kind == "word":  # the most common kind
+            if kind == "word":  # the most common kinds first
+                cur.append(u)
+                prev_kind = kind
+                continue
+            if kind == "break":
+                if cur:
+                    if text[s:e] == "的" and self._de_joins(text, cur, e, ends or (ends := {u[1] for u in units})):
+                        cur.append((s, e, "word", None))
+                        prev_kind = "word"
+                        continue
+                    if plain:  # (flush(False), inlined for the most common case)
+                        chunk(text, cur, list_id, chunks, lex, starts)
+                        cur = []
+                        list_id += 1
+                    else:
+                        flush(False)
+                else:
+                    list_id += 1
+                prev_kind = "break"
+                continue
+            if kind == "atom":
+                source = sp.source if sp is not None else ""
+                if (
+                    source == "quote"
+                    and cur
+                    and cur[-1][3] is not None
+                    and cur[-1][3].source == "quote"
+                    and cur[-1][1] == s
+                ):
+                    flush(True)  # “A”“B”: two names side by side
+                elif source in ("title", "pattern"):
+                    flush(True)  # 《…》 is a name of its own: …会议|《关于…的决定》
+                    cur.append(u)
+                    flush(True)
+                    prev_kind = kind
+                    continue
                 cur.append(u)
                 prev_kind = kind
                 continue
@@ -270,35 +324,95 @@ class Chunker:
                     plain = False
                 prev_kind = "conj"
                 continue
-            if kind == "break":
-                if word == "的" and cur and self._de_joins(text, cur, e, ends or (ends := {u[1] for u in units})):
-                    cur.append((s, e, "word", None))
-                    prev_kind = "word"
-                    continue
-                flush(False)
-                prev_kind = "break"
-                continue
-            if (
-                kind == "atom"
-                and sp is not None
-                and sp.source == "quote"
-                and cur
-                and cur[-1][3] is not None
-                and cur[-1][3].source == "quote"
-                and cur[-1][1] == s
-            ):
-                flush(True)  # “A”“B”: two names side by side
-            if kind == "atom" and sp is not None and sp.source in ("title", "pattern"):
-                flush(True)  # 《…》 is a name of its own: …会议|《关于…的决定》
-                cur.append(u)
-                flush(True)
-                prev_kind = kind
-                continue
             cur.append(u)
             prev_kind = kind
         flush(False)
         verbs.sort()
-        return self._split_conjunctions(text, chunks)
+        return chunks
+
+    def _chunk(self, text: str, piece: list, list_id: int, out: list[Chunk], lex, starts: list[int]) -> None:
+        """One run of units -> its chunks: split at conjunctions (`_split_conjunctions`) and
+        analysed (`_analyse`), appended to `out`.
+
+        Both steps look at nothing but the run itself: its text, its units' bounds and its
+        atoms (and the lexicon matches inside it, a function of its text). Short noun phrases
+        recur (工会, 全国总工会, 广大职工), so the outcome is kept per run shape (`_recipe`) and
+        replayed (`_replay`) when the same shape comes again: new Span and Chunk objects, the
+        same fields. The shape holds the text, the units' bounds and each atom's bounds and
+        source; only runs whose atoms are lexicon names or token aliases are kept, as their
+        spans' fields follow from exactly that (titles, quotes, patterns and 关于… spans are in ~3 %
+        of runs and are always analysed); nor are outcomes with issuers.
+        """
+        start, end = piece[0][0], piece[-1][1]
+        chunk_text = text[start:end]
+        if len(piece) == 1:  # one word or atom (the most common case)
+            sp = piece[0][3]
+            words = [(start, end)]
+            atoms = [] if sp is None else [sp]
+            key: object = chunk_text if sp is None else (chunk_text, sp.source) if sp.source in _REPLAYABLE else None
+        else:
+            words = [(u[0], u[1]) for u in piece]
+            atoms = [u[3] for u in piece if u[3] is not None]
+            if all(a.source in _REPLAYABLE for a in atoms):
+                shape = [(u[0] - start, u[1] - start) if u[3] is None else (u[0] - start, u[1] - start, u[3].source)
+                         for u in piece]
+                key = (chunk_text, tuple(shape))
+            else:
+                key = None
+        if key is not None:
+            recipe = self._memo.get(key)
+            if recipe is not None:
+                if recipe.__class__ is int:  # one chunk, the run itself: its main is one of its atoms or none
+                    main = atoms[recipe] if recipe >= 0 else None
+                    out.append(Chunk(start, end, chunk_text, main, atoms, list_id, False, words))
+                else:
+                    self._replay(recipe, start, atoms, words, list_id, out)
+                return
+            before = [_span_fields(a) for a in atoms]
+        ch = Chunk(start, end, chunk_text, spans=atoms[:], list_id=list_id, words=words)
+        split = "和" in chunk_text or "与" in chunk_text or "及" in chunk_text
+        pieces = self._split_conjunctions(text, [ch]) if split else [ch]
+        if len(pieces) > 1 or not chunk_text.strip("和与及以"):
+            pieces = [c for c in pieces if c.text.strip("和与及以")]
+        for c in pieces:
+            self._analyse(text, c, lex, starts)
+        out.extend(pieces)
+        if key is not None and len(self._memo) < _MAX_MEMO:
+            recipe = _recipe(start, chunk_text, atoms, before, words, pieces)
+            if recipe is not None:
+                self._memo[key] = recipe
+
+    @staticmethod
+    def _replay(recipe: tuple, start: int, atoms: list[Span], words: list[tuple[int, int]], list_id: int, out) -> None:
+        """The chunks a run of this shape gave (see `_recipe`), at `start`, for these atoms."""
+        news, changes, pieces = recipe
+        objs = atoms
+        if news:
+            objs = atoms + [Span(start + d[0], start + d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8]) for d in news]
+            n = len(atoms)
+            for i, d in enumerate(news):
+                if d[9] is not None:
+                    objs[n + i].office = (objs[d[9][0]], d[9][1])
+        for k, name, value in changes:
+            if name == "office":
+                value = None if value is None else (objs[value[0]], value[1])
+            elif name in ("start", "end"):
+                value += start
+            setattr(objs[k], name, value)
+        n_words = len(words)
+        for ps, pe, ptext, quote_only, w0, w1, main, refs in pieces:
+            out.append(
+                Chunk(
+                    start + ps,
+                    start + pe,
+                    ptext,
+                    None if main < 0 else objs[main],
+                    [objs[r] for r in refs],
+                    list_id,
+                    quote_only,
+                    words if w0 == 0 and w1 == n_words else words[w0:w1],
+                )
+            )
 
     def tag(self, word: str) -> str | None:
         """jieba's part of speech for a word: its dictionary tag, else jieba's HMM guess."""
@@ -499,3 +613,70 @@ def _jieba_tags() -> dict[str, str]:
     from .segment import word_tags
 
     return word_tags()
+
+
+def _recipe(
+    start: int, text: str, atoms: list[Span], before: list[tuple], words: list[tuple[int, int]], pieces: list[Chunk]
+) -> tuple | int | None:
+    """What `Chunker._chunk` made of a run, relative to its start, for `_replay`: the spans it
+    made (fields, office as a reference), what it changed on the atoms, and the chunks (bounds,
+    text, their words as a slice of the run's, main and spans as references into atoms + new
+    spans). Just the main's index among the atoms (-1: none) when the run is one chunk as it
+    came, with its atoms as its spans and nothing made or changed. None when the outcome cannot
+    be said of the shape alone (issuers)."""
+    ids = {id(a): k for k, a in enumerate(atoms)}
+    made: list[Span] = []
+
+    def ref(sp: Span) -> int:
+        k = ids.get(id(sp))
+        if k is None:
+            k = ids[id(sp)] = len(atoms) + len(made)
+            made.append(sp)
+        return k
+
+    chunk_recipes = []
+    for c in pieces:
+        if c.words:
+            w0 = words.index(c.words[0])
+            w1 = w0 + len(c.words)
+            if words[w0:w1] != c.words:
+                return None
+        else:
+            w0 = w1 = 0
+        main = -1 if c.main is None else ref(c.main)
+        refs = tuple([ref(sp) for sp in c.spans])
+        chunk_recipes.append((c.start - start, c.end - start, c.text, c.quote_only, w0, w1, main, refs))
+    news = []
+    i = 0
+    while i < len(made):  # (an office's body may add one)
+        sp = made[i]
+        if sp.issuers:
+            return None
+        office = None if sp.office is None else (ref(sp.office[0]), sp.office[1])
+        news.append(
+            (sp.start - start, sp.end - start, sp.name, sp.type, sp.source, sp.surface, sp.aliases, sp.label_en,
+             sp.lexicon_id, office)
+        )
+        i += 1
+    changes = []
+    for k, a in enumerate(atoms):
+        after = _span_fields(a)
+        if after == before[k]:
+            continue  # (most atoms)
+        for name, old, new in zip(_SPAN_FIELDS, before[k], after, strict=True):
+            if new is old or new == old:
+                continue
+            if name == "issuers":
+                return None
+            if name == "office":
+                new = None if new is None else (ref(new[0]), new[1])
+            elif name in ("start", "end"):
+                new -= start
+            changes.append((k, name, new))
+    if len(made) > len(news):  # an atom's office named a new span
+        return None
+    if not news and not changes and len(pieces) == 1:
+        whole = (0, len(text), text, False, 0, len(words))  # the run as it came, its atoms as its spans
+        if chunk_recipes[0][:6] == whole and chunk_recipes[0][7] == tuple(range(len(atoms))):
+            return chunk_recipes[0][6]  # (most runs: `_chunk` makes the chunk from its main alone)
+    return tuple(news), tuple(changes), tuple(chunk_recipes)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from itertools import chain
+from operator import itemgetter
 
 import ahocorasick
 
@@ -53,7 +54,7 @@ class EntityFinder(Chunker, ListRules):
         self.automaton = ahocorasick.Automaton()
         for form in self.index:
             if len(form) >= 2:
-                self.automaton.add_word(form, form)
+                self.automaton.add_word(form, (form, len(form) - 1))
         if len(self.automaton):
             self.automaton.make_automaton()
         self.breakers = rules.words("breakers")
@@ -64,6 +65,8 @@ class EntityFinder(Chunker, ListRules):
         self._kinds: dict[str, str] = {}  # word -> unit kind, for `_kind`
         self._suffix_types: dict[str, str | None] = {}  # name -> suffix_type(name)
         self._stripped: dict[str, str] = {}  # name -> _strip_prefix(name)
+        self._memo: dict[object, tuple | int] = {}  # run shape -> what `_chunk` made of it (`_recipe`)
+        self._lexicon_fields: dict[str, tuple] = {}  # lexicon form -> its spans' fields (`lexicon_span`)
         self.generic_tails = tuple(rules.words("generic_tails"))
         self.not_heads = rules.words("not_heads")
         self.strip_prefixes = sorted(rules.words("strip_prefixes"), key=len, reverse=True)
@@ -113,9 +116,13 @@ class EntityFinder(Chunker, ListRules):
         return None
 
     def lexicon_span(self, start: int, end: int, surface: str) -> Span:
-        entry = self.index[surface]
-        aliases = (surface,) if surface != entry.name else ()
-        return Span(start, end, entry.name, entry.type, "lexicon", surface, aliases, entry.label_en, entry.id)
+        fields = self._lexicon_fields.get(surface)
+        if fields is None:  # (once per lexicon form: every field but the offsets follows from it)
+            entry = self.index[surface]
+            aliases = (surface,) if surface != entry.name else ()
+            fields = (entry.name, entry.type, "lexicon", surface, aliases, entry.label_en, entry.id)
+            self._lexicon_fields[surface] = fields
+        return Span(start, end, *fields)
 
     # -- stage 1: lexicon matches -----------------------------------------------------
     def lexicon_matches(self, text: str, bounds: set[int], nested: bool = False) -> list[tuple[int, int, str]]:
@@ -123,13 +130,15 @@ class EntityFinder(Chunker, ListRules):
         劳动法律); with `nested`, every match, for names inside names (农民工 in 农民工入会…)."""
         if not len(self.automaton):
             return []
-        out = []
-        for end_idx, form in self.automaton.iter(text):
-            match = (end_idx - len(form) + 1, end_idx + 1, form)
-            if nested or self._aligned(match, bounds):
-                out.append(match)
+        # (the automaton's value is the form and its length less one)
+        out = [(e - k, e + 1, form) for e, (form, k) in self.automaton.iter(text)]
+        if not nested:
+            out = [m for m in out if self._aligned(m, bounds)]
         if len(out) > 1:
-            out.sort(key=lambda m: (m[0], -(m[1] - m[0])))
+            # the automaton gives them by end: reversed, the longer of two with one start comes
+            # first, and a stable sort by start keeps it first (start, then longest first)
+            out.reverse()
+            out.sort(key=itemgetter(0))
         return out
 
     @staticmethod
@@ -241,21 +250,24 @@ class EntityFinder(Chunker, ListRules):
         units = self._units(text, tokens, atomic)
         verbs: list[tuple[int, int, str]] = []
         self._softs: list[int] = []
-        chunks = self._group(text, units, verbs)
         starts = [m[0] for m in lex]  # lex is sorted by start: each chunk bisects for its own matches
-        for ch in chunks:
-            self._analyse(text, ch, lex, starts)
+        chunks = self._group(text, units, verbs, lex, starts)  # (chunks analysed: `_analyse`)
         self._shared_heads(text, chunks)
         self._etc_lists(text, chunks)
         for ch in chunks:
             ch.start += offset
             ch.end += offset
-            spans = unique_spans(ch.spans)
+            spans = ch.spans
+            if not spans:
+                continue
+            if len(spans) > 1:
+                spans = unique_spans(spans)
             issuers = False
             for sp in spans:
                 sp.start += offset
                 sp.end += offset
-                issuers = issuers or bool(sp.issuers)
+                if sp.issuers:
+                    issuers = True
             if issuers:  # a title's issuers may sit outside the chunk's spans: shift those too
                 for i in [i for sp in spans for i in sp.issuers if all(i is not x for x in spans)]:
                     i.start += offset
@@ -311,7 +323,11 @@ class EntityFinder(Chunker, ListRules):
         ch.main = main
         # only this chunk's matches are used (`starts`: the matches' starts, in order)
         lo, hi = bisect_left(starts, ch.start), bisect_left(starts, ch.end)
-        if lo == hi:  # no lexicon match starts inside (most chunks)
+        if hi - lo == 1:  # one match starts inside: mostly an atom's own (the general case below, for one)
+            s, e, f = lex[lo]
+            if e > ch.end or any((a.start == s and a.end == e) or a.name == self.index[f].name for a in atoms):
+                lo = hi
+        if lo == hi:  # no lexicon match starts inside (most chunks), or none that is not covered
             ch.spans = unique_spans(([main] if main else []) + atoms)
             return
         covered = {(a.start, a.end) for a in atoms} | {a.name for a in atoms}

@@ -97,15 +97,17 @@ def extract(doc: Document, rules: Rules) -> DocResult:
             continue
         anaphora.resolve(an.chunks)
         for ch in an.chunks:
-            if ch.main is not None and not ch.main.type and ch.main.source == "quote" and len(ch.main.name) >= 4:
-                ch.main.type = "Concept"  # a quoted slogan no verb types: a formulation
-            if ch.main is not None and ch.main.type and ch.main.source != "token":
-                mentions.append((ch.main, si))
+            main = ch.main
+            if main is not None:
+                if not main.type and main.source == "quote" and len(main.name) >= 4:
+                    main.type = "Concept"  # a quoted slogan no verb types: a formulation
+                if main.type and main.source != "token":
+                    mentions.append((main, si))
             for sp in ch.spans:
-                if sp.type and (sp is not ch.main or sp.source == "token"):
+                if sp.type and (sp is not main or sp.source == "token"):
                     nested.append((sp, si))
-                for iss in sp.issuers:
-                    found.append(Found(iss, "issues", sp, si))
+                if sp.issuers:
+                    found += [Found(iss, "issues", sp, si) for iss in sp.issuers]
         found += ctx.relations.sentence(text, sent.start, sent.end, si, an, state)
     found += ctx.relations.from_names(mentions + nested)
     # names inside names, and words a construction names (在党的领导下), are nodes when related
