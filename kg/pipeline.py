@@ -319,6 +319,7 @@ class _Build:
                 if self.idle_work and not batch.future.done():
                     self.idle_work = False
                     ids.prepare()  # new names need pinyin: import it while the worker starts, not after
+                self.builder.prepare_ids(batch.future.done)  # rather than waiting
                 try:
                     batch.results = batch.future.result()
                 except BrokenExecutor as exc:
