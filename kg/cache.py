@@ -155,6 +155,10 @@ class DocCache:
         """Where the index of the graph.json written from that state is kept (kg.graph)."""
         return str(self.state_path(inputs).with_suffix(".index"))
 
+    def outputs_path(self, inputs: list[str]) -> str:
+        """Where the record of the output files written from that state is kept (kg.export.outputs)."""
+        return str(self.state_path(inputs).with_suffix(".outputs"))
+
     def load_state(self, inputs: list[str]) -> Any | None:
         """The state saved by the last build of `inputs`, or None (absent or unreadable: start afresh)."""
         try:

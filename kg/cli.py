@@ -103,7 +103,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     assert builder is not None
     options = {"base_iri": args.base_iri} if args.base_iri else {}
     written, kept, nodes, edges = export_build(builder, args.out, formats, args.node_evidence,
-                                               {"rules_version": rules.version}, **options)
+                                               {"rules_version": rules.version}, result.outputs_path, **options)
     log(args, f"kg: {result.documents} document(s) ({result.extracted} extracted, {result.cached} from cache; "
               f"{result.engine}), {nodes} nodes, {edges} edges in {time.perf_counter() - t0:.1f}s")
     for path in written:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import datetime
+import hashlib
 import json
 import logging
 import os
@@ -95,15 +96,25 @@ def scan_documents(
     changed in the last seconds are not stamped (an edit in the same clock tick would not show).
     """
     root = rules.root if rules is not None else Path(os.environ.get("KG_ONTOLOGY") or DEFAULT_ONTOLOGY)
-    yield from _Loader(metadata_rules_for(root), known).run(inputs)
+    path = _metadata_rules_path(root)
+    byline_rules = load_metadata_rules(path)
+    digest = ""
+    if known is not None:  # the byline words make the metadata too: other words, other documents
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            known = {}
+    yield from _Loader(byline_rules, known, digest).run(inputs)
 
 
 def metadata_rules_for(ontology: str | os.PathLike[str]) -> MetadataRules:
     """The byline rules of an ontology folder, or the project's own if it has none."""
+    return load_metadata_rules(_metadata_rules_path(ontology))
+
+
+def _metadata_rules_path(ontology: str | os.PathLike[str]) -> Path:
     path = Path(ontology) / METADATA_RULES
-    if not path.is_file():
-        path = DEFAULT_ONTOLOGY / METADATA_RULES
-    return load_metadata_rules(path)
+    return path if path.is_file() else DEFAULT_ONTOLOGY / METADATA_RULES
 
 
 # --------------------------------------------------------------------------- walking the inputs
@@ -799,15 +810,16 @@ def _read_text(path: Path, stat: list[os.stat_result] | None = None) -> tuple[st
     return encoding, text
 
 
-def _stamp(st: os.stat_result, sidecar_meta: dict[str, str]) -> tuple[Any, ...]:
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, tuple(sorted(sidecar_meta.items())))
+def _stamp(st: os.stat_result, sidecar_meta: dict[str, str], rules_digest: str) -> tuple[Any, ...]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, tuple(sorted(sidecar_meta.items())), rules_digest)
 
 
 class _Loader:
     """One pass over the inputs: walks, reads, decodes, and never yields the same id twice."""
 
-    def __init__(self, rules: MetadataRules, known: Mapping[str, Source] | None = None) -> None:
+    def __init__(self, rules: MetadataRules, known: Mapping[str, Source] | None = None, rules_digest: str = "") -> None:
         self.bylines = BylineFinder(rules)
+        self.rules_digest = rules_digest  # of the byline rules' file, part of every stamp
         self.sidecars = _Sidecars()
         self.seen_files: set[str] = set()
         self.seen_ids: dict[str, str] = {}
@@ -834,8 +846,6 @@ class _Loader:
                     continue
             if self.stat is not None:
                 self.stat.clear()
-            if self.stat is not None:
-                self.stat.clear()
             if path.suffix.lower() == ARCHIVE_SUFFIX:
                 items: Iterable[Document | LoadError] = self._archive(path, sidecar_meta)
             else:
@@ -848,7 +858,7 @@ class _Loader:
                     docs.append((doc.id, len(doc.text)))
                 yield doc
             if docs is not None and self.stat and self._settled(self.stat[0]):
-                yield Source(str(path), _stamp(self.stat[0], sidecar_meta), tuple(docs))
+                yield Source(str(path), _stamp(self.stat[0], sidecar_meta, self.rules_digest), tuple(docs))
 
     def _settled(self, st: os.stat_result) -> bool:
         return st.st_mtime_ns < self.recent and st.st_ctime_ns < self.recent
@@ -860,7 +870,7 @@ class _Loader:
         if before is None:
             return None
         try:
-            stamp = _stamp(os.stat(path), sidecar_meta)
+            stamp = _stamp(os.stat(path), sidecar_meta, self.rules_digest)
         except OSError:
             return None
         if stamp != before.stamp or any(d in self.seen_ids for d, _ in before.docs):

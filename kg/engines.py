@@ -233,9 +233,9 @@ class LocalEngine:
         return pool.submit(extract_batch, self._spec, docs, cache_paths)
 
     def warm(self) -> None:
-        """Start one worker loading the extractor: in a rebuild (at its first edited document) it
-        loads on the other core while this process reads the rest, and the edits go to it instead
-        of loading the extractor here. Its own pool of one, so that the batch sent
+        """Start one worker loading the extractor: at the start of a rebuild it loads on the other
+        core while this process reads the state and the corpus, and the edits go to it instead of
+        loading the extractor here. Its own pool of one, so that the batch sent
         to it does not make a pool start a second worker because the first is still busy warming."""
         if self.jobs > 1 and self._warm is None and self._pool is None and self._warming is None:
             # from a thread: starting the forkserver takes ~0.15 s this process can spend reading

@@ -382,7 +382,7 @@ class GraphBuilder:
                 yield ids[s], ids[o], p, {"predicate": p, "weight": len(ev), "evidence": ev}
 
         G.add_nodes_from(self._node_item(name, ids, docs_of.pop(name), node_ev.pop(name))
-                         for name in sorted(self._nodes, key=ids.__getitem__))
+                         for name in sorted(self._nodes, key=lambda name: (ids[name], name)))
         G.add_edges_from(edges())
         if consume:
             self._clear()
@@ -469,7 +469,7 @@ class GraphBuilder:
                     spill.put(offsets, f'{{"doc": {d_json}, "sentence": {texts[start]}, '
                                        f'"start": {start}, "end": {table[start][0]}}}')
             spill.file.flush()
-            order = sorted(self._nodes, key=ids.__getitem__)
+            order = sorted(self._nodes, key=lambda name: (ids[name], name))
             edge_order = self._edge_order(ids)
             index = _Index(self.token, target, node_evidence)
             with atomic_open(target, "wb") as fh:

@@ -51,6 +51,7 @@ class BuildResult:
     cached: int = 0
     engine: str = "in-process"
     builder: GraphBuilder | None = None  # the merge, when run_build(make_graph=False)
+    outputs_path: str | None = None  # with a cache: the record of output files (kg.export.export_build)
 
 
 class _Batch:
@@ -140,6 +141,7 @@ def run_build(
         gc.unfreeze()
     result = build.result
     if cache is not None:
+        result.outputs_path = cache.outputs_path(inputs)
         if build.changed():
             build.builder.ids()  # saved with the state: pinyin for 40k names takes seconds
             if build.merged:  # the graph changed: outputs written from the old one are stale

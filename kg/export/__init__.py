@@ -7,7 +7,6 @@ Every writer is deterministic (same graph, same bytes) and atomic (see kg.atomic
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,11 +99,12 @@ def export_from(
 
 def export_build(
     builder: GraphBuilder, out_dir: str | Path, formats: Iterable[str] | None, node_evidence: int,
-    graph_attrs: dict[str, Any], **options: Any,
+    graph_attrs: dict[str, Any], record: str | None = None, **options: Any,
 ) -> tuple[list[Path], list[Path], int, int]:
     """Write a build's formats from its merge (what `kg build` does); consumes `builder`. Returns
-    the paths written and the paths kept as they were (kg.export.outputs: already what this
-    merge writes), in EXPORTERS order, and the graph's node and edge counts.
+    the paths written and the paths kept as they were (kg.export.outputs, whose record of the
+    files written is at `record`: already what this merge writes), in EXPORTERS order, and the
+    graph's node and edge counts.
 
     Why not `export_all(builder.graph())`: a graph holding every evidence sentence was a build's
     memory peak. graph.json alone is written straight from the merge; with other formats, the
@@ -117,12 +117,12 @@ def export_build(
     out = Path(out_dir)
     wanted = _wanted(formats)
     paths = {f: out / EXPORTERS[f][0] for f in wanted}
-    record = None
+    outputs = None
     ids = builder.ids()
-    if builder.index_path is not None and len(set(ids.values())) == len(ids):  # else NetworkX merges nodes
-        record = Outputs(os.path.splitext(builder.index_path)[0] + ".outputs", builder.token,
-                         {"node_evidence": node_evidence, "graph": graph_attrs, "options": options})
-    kept = [f for f in wanted if record is not None and record.fresh(f, paths[f])]
+    if record is not None and len(set(ids.values())) == len(ids):  # else NetworkX merges nodes
+        outputs = Outputs(record, builder.token,
+                          {"node_evidence": node_evidence, "graph": graph_attrs, "options": options})
+    kept = [f for f in wanted if outputs is not None and outputs.fresh(f, paths[f])]
     if kept and any(f not in kept for f in wanted if f != "json"):
         kept = [f for f in kept if f != "json"]  # the other formats read their graph from graph.json's pass
     if len(kept) == len(wanted):
@@ -147,6 +147,6 @@ def export_build(
 
         rest, nodes, edges = export_from(make_graph, out_dir, others, **options)
         written += rest
-    if record is not None:
-        record.wrote({f: paths[f] for f in wanted})
+    if outputs is not None:
+        outputs.wrote({f: paths[f] for f in wanted})
     return written, [paths[f] for f in kept], nodes, edges

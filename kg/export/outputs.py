@@ -4,10 +4,11 @@ A rebuild that changed nothing in the merge (no document added, taken out or mov
 builder's `token` is the one it was saved with) would write every format again byte for byte:
 with all seven formats that is a minute on a 50 MB corpus. Each file written from a builder is
 recorded beside the build state (kg.cache: `state-….outputs`) with that token, a digest of
-everything else its bytes depend on (format, options, graph attributes, the kg version and
-source) and the file's stamp (size, modification and change times, inode) after writing. A file
-is kept when all three match: it is the very file written from this merge with these options,
-untouched since. Anything else, including a missing record, writes it again.
+everything else its bytes depend on (format, options, graph attributes; the kg version, source
+and ontology file; the versions of Python and of the libraries that write the formats) and the
+file's stamp (size, modification and change times, inode) after writing. A file is kept when
+all three match: it is the very file written from this merge with these settings, untouched
+since. Anything else, including a missing record, writes it again.
 """
 
 from __future__ import annotations
@@ -16,22 +17,38 @@ import hashlib
 import json
 import os
 import pickle
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_open
 
+# Libraries whose code makes output bytes (RDF serialisation, Gephi XML, the HTML page's vis-network).
+_LIBRARIES = ("networkx", "pyoxigraph", "pyvis", "rdflib")
+
 
 @lru_cache(maxsize=1)
 def _source_digest() -> str:
-    """Hash of the package's source and version: another kg writes other bytes."""
+    """Hash of what else the bytes depend on: every file of the package (code, HTML templates),
+    the ontology file the RDF formats embed, the versions of kg, Python and the libraries that
+    write them. Another kg, an edited template or ontology, an upgraded library: other bytes."""
+    from importlib.metadata import PackageNotFoundError, version
+
     from .. import __version__
+    from ..vocab import ONTOLOGY_FILE
 
     package = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256(__version__.encode())
-    for path in sorted(package.rglob("*.py")):
-        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    h = hashlib.sha256(f"{__version__}\0{sys.version}".encode())
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    h.update(b"\0" + ONTOLOGY_FILE.read_bytes())
+    for name in _LIBRARIES:
+        try:
+            h.update(f"\0{name} {version(name)}".encode())
+        except PackageNotFoundError:
+            h.update(f"\0{name} -".encode())
     return h.hexdigest()
 
 
