@@ -220,7 +220,7 @@ class _Build:
         for doc_id in sorted(self.old_keys):  # documents gone since the last build
             self._take_out(doc_id)
         self.engine.close(wait=False)  # the workers' memory is freed while the graph is made
-        self.result.engine = self.engine.name
+        self.result.engine = self.engine.name if self.sent else "nothing to extract"
         return self.result
 
     def _take_out(self, doc_id: str) -> None:

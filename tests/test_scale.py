@@ -208,6 +208,7 @@ def test_a_rebuild_warms_a_worker_before_reading_anything(small, monkeypatch):
     assert warmed == []
     again = run_build([str(folder)], jobs=2, cache_dir=cache)
     assert (again.extracted, again.cached, warmed) == (0, 5, [1])  # warmed before the second load
+    assert again.engine == "nothing to extract"
 
 
 def test_a_pool_broken_before_a_batch_is_a_clear_error(small, monkeypatch):
