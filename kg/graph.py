@@ -159,13 +159,14 @@ class GraphBuilder:
         self._keys: dict[tuple[str, str, str], tuple[str, str, str]] = {}  # the shared copy of each key
         self._docs: dict[str, _Doc] = {}
         self._ids: dict[tuple[str, str], str] = {}  # (name, lexicon id) -> node id, see ids()
-        # Names a graph.json written from this state can be patched by (write_node_link): a new
-        # one each time the state is saved, so an index written from another state never matches.
+        # Names the graph as merged: renewed (new_token) whenever a build changes it, so a
+        # graph.json index or an output record (kg.export.outputs) from another graph never matches.
         self.token = ""
         self._untrack()
         self.index_path: str | None = None  # where write_node_link keeps graph.json's index (not pickled)
 
     def _untrack(self) -> None:
+        """Set the attributes that are not part of a saved state (_TRANSIENT)."""
         self._touched: tuple[set[str], set[tuple[str, str, str]]] | None = None  # names, edges
         self._taken_out: dict[str, _Contribution] = {}  # documents removed and not added again (yet)
         self._old_ids: dict[str, str] = {}
@@ -207,7 +208,7 @@ class GraphBuilder:
         return self._touched
 
     def new_token(self) -> None:
-        """Call before saving the state (see `token`)."""
+        """Call when a build changed the graph, before saving the state (see `token`)."""
         self.token = os.urandom(8).hex()
 
     def __contains__(self, doc_id: str) -> bool:
