@@ -41,6 +41,7 @@ import zlib
 from dataclasses import dataclass
 from functools import cached_property
 from math import log
+from operator import add
 from pathlib import Path
 from typing import Any
 
@@ -374,61 +375,154 @@ class _Guesser:
                             out.append((x, "x"))
 
 
-# id(trans_p) -> (state -> states that step to it, state -> states it steps to, state -> {source: log p})
-_TABLES: dict[int, tuple[dict[Any, frozenset[Any]], dict[Any, frozenset[Any]], dict[Any, dict[Any, float]]]] = {}
+class _PosHMM:
+    """jieba.posseg's HMM tables as `_viterbi` uses them. States are numbered in sorted order, so
+    a greater number is a greater state, as jieba's max over (score, state) tuples compares them;
+    a set of states is an int, bit i for state i. Made once: per state the states it can step to
+    and those that can step to it; cached as met: per character its states and first scores, per
+    set of states the states they can step to and its members, per state and set of predecessors
+    those predecessors and their transitions' log p."""
+
+    def __init__(self, states: dict, start_p: dict, trans_p: dict, emit_p: dict) -> None:
+        self.tables = (states, start_p, trans_p, emit_p)  # held, so that the ids keying _POS_HMMS stay theirs
+        self.order = order = sorted(trans_p)  # number -> state
+        self.number = number = {y: i for i, y in enumerate(order)}
+        self.all_states = (1 << len(order)) - 1  # jieba's all_states, trans_p.keys()
+        self.targets = [_bits(number[y] for y in trans_p[y0]) for y0 in order]
+        self.stepping = _bits(i for i, y0 in enumerate(order) if len(trans_p[y0]) > 0)
+        self.sources = [_bits(i for i, y0 in enumerate(order) if y in trans_p[y0]) for y in order]
+        self.emit = [emit_p[y] for y in order]
+        self.char_states: dict[str, int] = {}
+        self.starts: dict[str, tuple[dict[int, float], int]] = {}
+        self.expected: dict[int, int] = {}
+        self.member_lists: dict[int, tuple[int, ...]] = {}
+        self.plans: list[dict[int, tuple[tuple[int, ...], tuple[float, ...]]]] = [{} for _ in order]
+        self.planned = 0  # plans kept, in all
+
+    def states_of(self, char: str) -> int:
+        """set(states.get(char, all_states))."""
+        found = self.char_states.get(char)
+        if found is None:
+            got = self.tables[0].get(char)
+            found = self.all_states if got is None else _bits(map(self.number.__getitem__, got))
+            if len(self.char_states) < _MAX_VITERBI_CACHED:
+                self.char_states[char] = found
+        return found
+
+    def start(self, char: str) -> tuple[dict[int, float], int]:
+        """jieba's V[0] for a first character `char` (never to be changed) and its states."""
+        found = self.starts.get(char)
+        if found is None:
+            states, start_p, trans_p, emit_p = self.tables
+            number = self.number
+            v = {number[y]: start_p[y] + emit_p[y].get(char, _MIN_FLOAT) for y in states.get(char, trans_p.keys())}
+            found = (v, _bits(v))
+            if len(self.starts) < _MAX_VITERBI_CACHED:
+                self.starts[char] = found
+        return found
+
+    def expect_next(self, live: int) -> int:
+        """The states that the states `live` can step to (jieba's prev_states_expect_next)."""
+        found = self.expected.get(live)
+        if found is None:
+            found = 0
+            for i in self.members(live):
+                found |= self.targets[i]
+            if len(self.expected) < _MAX_VITERBI_CACHED:
+                self.expected[live] = found
+        return found
+
+    def members(self, states: int) -> tuple[int, ...]:
+        """The numbers in the set `states`, ascending."""
+        found = self.member_lists.get(states)
+        if found is None:
+            out, rest = [], states
+            while rest:
+                low = rest & -rest
+                out.append(low.bit_length() - 1)
+                rest ^= low
+            found = tuple(out)
+            if len(self.member_lists) < _MAX_VITERBI_CACHED:
+                self.member_lists[states] = found
+        return found
+
+    def plan(self, y: int, cands: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        """The states `cands` (which can all step to y) and their transitions' log p to y."""
+        found = self.plans[y].get(cands)
+        if found is None:
+            order, trans_p, y_state = self.order, self.tables[2], self.order[y]
+            members = self.members(cands)
+            found = (members, tuple(trans_p[order[i]][y_state] for i in members))
+            if self.planned < _MAX_VITERBI_CACHED:
+                self.plans[y][cands] = found
+                self.planned += 1
+        return found
+
+
+def _bits(numbers: Any) -> int:
+    """The set of `numbers` as an int."""
+    out = 0
+    for i in numbers:
+        out |= 1 << i
+    return out
+
+
+# id()s of the tables -> their _PosHMM
+_POS_HMMS: dict[tuple[int, int, int, int], _PosHMM] = {}
+_MAX_VITERBI_CACHED = 50_000  # entries each _PosHMM cache keeps (~10 MB at most); beyond, made and not kept
 
 
 def _viterbi(obs: str, states: dict, start_p: dict, trans_p: dict, emit_p: dict) -> tuple[float, list[Any]]:
-    """jieba.posseg.viterbi.viterbi with the same sums in the same order, but each state's best
-    predecessor sought only among the states that can step to it (the others score -inf and
-    cannot win while any finite score exists; when none does, the full search runs)."""
-    tables = _TABLES.get(id(trans_p))
-    if tables is None:
-        found: dict[Any, set[Any]] = {}
-        for y0, nxt in trans_p.items():
-            for y in nxt:
-                found.setdefault(y, set()).add(y0)
-        sources = {y: frozenset(ys) for y, ys in found.items()}
-        targets = {y0: frozenset(nxt) for y0, nxt in trans_p.items()}
-        into = {y: {y0: trans_p[y0][y] for y0 in ys} for y, ys in found.items()}
-        tables = _TABLES[id(trans_p)] = (sources, targets, into)
-    sources, targets, into = tables
-    V: list[dict[Any, float]] = [{}]  # noqa: N806 (jieba's names)
-    mem_path: list[dict[Any, Any]] = [{}]
-    all_states = trans_p.keys()
-    for y in states.get(obs[0], all_states):
-        V[0][y] = start_p[y] + emit_p[y].get(obs[0], _MIN_FLOAT)
-        mem_path[0][y] = ""
-    for t in range(1, len(obs)):
-        V.append({})
-        mem_path.append({})
-        prev_states = [x for x in mem_path[t - 1].keys() if len(trans_p[x]) > 0]
-        prev_set = set(prev_states)
-        expect_next = set().union(*[targets[x] for x in prev_states])  # same set as jieba's, made in C
-        obs_states = set(states.get(obs[t], all_states)) & expect_next
-        if not obs_states:
-            obs_states = expect_next if expect_next else all_states
-        last_v = V[t - 1]
-        char = obs[t]
-        for y in obs_states:
-            emit = emit_p[y].get(char, _MIN_FLOAT)
-            cands = sources.get(y, frozenset()) & prev_set
-            if cands:
-                step = into[y]  # trans_p[y0][y] for each y0 in cands
-                best = max([(last_v[y0] + step[y0] + emit, y0) for y0 in cands])
-            else:
-                best = None
-            if best is None or best[0] == _MIN_INF:
-                best = max((last_v[y0] + trans_p[y0].get(y, _MIN_INF) + emit, y0) for y0 in prev_states)
-            V[t][y] = best[0]
-            mem_path[t][y] = best[1]
-    prob, state = max((V[-1][y], y) for y in mem_path[-1].keys())
+    """jieba.posseg.viterbi.viterbi, exactly: the same states at each step, the same scores (the
+    identical doubles) and the same route. jieba scores state y at step t as the max over its
+    prev_states y0 (the states of step t-1 with a transition out) of the tuples
+    ((V[t-1][y0] + trans_p[y0].get(y, -inf)) + emit, y0), emit being emit_p[y].get(char, MIN_FLOAT),
+    and keeps the winning y0 in mem_path. Here:
+    - states are numbers in their sorted order and sets of them bits of an int (`_PosHMM`): the
+      same comparisons, the same sets, cheaper;
+    - V[t][y] is fl(max over y0 of fl(V[t-1][y0] + trans_p[y0][y]) + emit), y0 running over the
+      prev_states that can step to y (the candidates). Rounding is monotone (a <= b implies
+      fl(a + e) <= fl(b + e)), so that is jieba's greatest score, emit added once instead of per y0.
+      The other y0 add -inf and cannot beat a finite score; when every score is -inf (or no y0 can
+      step to y), so is V[t][y] (emit is finite). No +inf occurs, hence no NaN;
+    - mem_path is needed only along the route: for the route's state at each step, the winner is
+      jieba's max over the candidates' tuples, computed as jieba does, unless its score is -inf
+      (or there are none): then every prev_state scores -inf and jieba's max is the greatest.
+    jieba's max over no prev_states raises ValueError; so does this."""
+    key = (id(states), id(start_p), id(trans_p), id(emit_p))
+    hmm = _POS_HMMS.get(key)
+    if hmm is None:
+        hmm = _POS_HMMS[key] = _PosHMM(states, start_p, trans_p, emit_p)
+    sources, stepping, emits, plans = hmm.sources, hmm.stepping, hmm.emit, hmm.plans
+    v, present = hmm.start(obs[0])
+    steps: list[tuple[dict[int, float], int]] = []  # V[t-1] and prev_states, for each step t
+    for char in obs[1:]:
+        live = present & stepping  # jieba's prev_states
+        if not live:
+            raise ValueError("max() arg is an empty sequence")
+        steps.append((v, live))
+        expect_next = hmm.expect_next(live)
+        present = hmm.states_of(char) & expect_next or expect_next or hmm.all_states  # jieba's obs_states
+        get = v.__getitem__
+        v = {}
+        for y in hmm.members(present):
+            cands = sources[y] & live
+            cand_list, trans = plans[y].get(cands) or hmm.plan(y, cands)
+            best = max(map(add, map(get, cand_list), trans)) if cand_list else _MIN_INF
+            v[y] = best + emits[y].get(char, _MIN_FLOAT)
+    prob, state = max((p, y) for y, p in v.items())
     route: list[Any] = [None] * len(obs)
-    i = len(obs) - 1
-    while i >= 0:
-        route[i] = state
-        state = mem_path[i][state]
-        i -= 1
+    route[-1] = hmm.order[state]
+    for t in range(len(obs) - 1, 0, -1):  # mem_path[t][state]
+        last_v, live = steps[t - 1]
+        emit = emits[state].get(obs[t], _MIN_FLOAT)
+        cand_list, trans = hmm.plan(state, sources[state] & live)
+        score, state = max(
+            ((last_v[y0] + tr + emit, y0) for y0, tr in zip(cand_list, trans, strict=True)), default=(_MIN_INF, -1)
+        )
+        if score == _MIN_INF:
+            state = live.bit_length() - 1  # the greatest prev_state
+        route[t - 1] = hmm.order[state]
     return prob, route
 
 
