@@ -10,7 +10,7 @@ An entry is one pickled `DocResult` under `ROOT/<generation>/<key[:2]>/<key>.pkl
 
 Beside the entries, `state-<hash>.state` keeps the merged graph state of the last build of one
 set of inputs (kg.pipeline, kg.graph): the next build of those inputs starts from it. Beside it,
-`.index` says where each node and edge sits in the graph.json it wrote (kg.graph: a rebuild
+`.index` says where each node and edge sits in the graph.json it wrote (kg.patch: a rebuild
 copies what did not change) and `.outputs` which output files it wrote (kg.export.outputs); and
 `segmenter-<key>.snapshot` holds the segmenter's start-up tables (kg.segment).
 
@@ -46,7 +46,7 @@ _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# kg per-document extractio
 # Any other module of the package (the extractor and whatever it imports) is hashed.
 # (The loader is left out too: whatever it puts in a Document is part of the entry's key.)
 NOT_EXTRACTION = frozenset({"__main__", "atomic", "cache", "cli", "corpus", "engines", "evaluate", "export", "graph",
-                            "ids", "pipeline", "query", "serve", "validate", "view"})
+                            "ids", "patch", "pipeline", "query", "serve", "validate", "view"})
 
 
 @lru_cache(maxsize=1)
@@ -152,7 +152,7 @@ class DocCache:
         return self.dir / f"state-{h.hexdigest()[:16]}.state"
 
     def index_path(self, inputs: list[str]) -> str:
-        """Where the index of the graph.json written from that state is kept (kg.graph)."""
+        """Where the index of the graph.json written from that state is kept (kg.patch)."""
         return str(self.state_path(inputs).with_suffix(".index"))
 
     def outputs_path(self, inputs: list[str]) -> str:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import tempfile
 import zlib
 from array import array
@@ -37,6 +36,7 @@ from typing import TYPE_CHECKING, Any, overload
 from .atomic import atomic_open
 from .ids import node_id
 from .model import ENTITY_TYPES, NODE_EVIDENCE, SYMMETRIC_PREDICATES, DocResult, EntityInfo
+from .patch import EdgeSpans, Index, Out, Previous, Spans
 
 if TYPE_CHECKING:  # imported by graph() only: a build that streams graph.json never needs networkx
     import networkx as nx
@@ -424,8 +424,13 @@ class GraphBuilder:
         encode = json.JSONEncoder(ensure_ascii=False).encode
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        before = None if keep else _Previous.open(self, target, node_evidence)
-        same_nodes, same_edges = before.unchanged(self, ids) if before is not None else ({}, {})
+        before = None
+        if not keep and self._touched is not None and self.index_path is not None:
+            before = Previous.open(self.index_path, self._base_token, target, node_evidence)
+        same_nodes: Spans = {}
+        same_edges: EdgeSpans = {}
+        if before is not None:
+            same_nodes, same_edges = before.unchanged(*self.touched(), self._old_ids, ids)
         cap = 2 * node_evidence if node_evidence > 0 else None  # two offsets per item
         # the nodes and edges to encode (all but those copied from the graph.json before), their
         # documents and the (offset, length) in the spill file of each evidence item's JSON
@@ -472,9 +477,9 @@ class GraphBuilder:
             spill.file.flush()
             order = sorted(self._nodes, key=lambda name: (ids[name], name))
             edge_order = self._edge_order(ids)
-            index = _Index(self.token, target, node_evidence)
+            index = Index(self.token, target, node_evidence)
             with atomic_open(target, "wb") as fh:
-                out = _Out(fh, before)
+                out = Out(fh, before)
                 out.write(('{"directed": true, "multigraph": true, "graph": ' + encode(graph)
                            + ', "nodes": [').encode())
                 for i, name in enumerate(order):
@@ -532,137 +537,6 @@ class GraphBuilder:
                 spill.file.close()
             if consume:
                 self._clear()
-
-
-class _Out:
-    """graph.json being written: knows where each item lands, and copies runs of items that sit
-    one after the other in the previous file (", " apart) with one write."""
-
-    def __init__(self, fh: Any, before: _Previous | None) -> None:
-        self.fh = fh
-        self.before = before
-        self.at = 0  # bytes written, counting the pending run
-        self.run: list[int] | None = None  # [start, end] in the previous file, not written yet
-
-    def write(self, data: bytes) -> None:
-        self.flush()
-        self.fh.write(data)
-        self.at += len(data)
-
-    def item(self, data: bytes, sep: bool) -> tuple[int, int]:
-        """Write one encoded item (after ", " unless first); its (offset, length)."""
-        if sep:
-            self.write(b", ")
-        start = self.at
-        self.write(data)
-        return start, len(data)
-
-    def copy(self, span: tuple[int, int], sep: bool) -> tuple[int, int]:
-        """Copy the previous file's item at `span`; its (offset, length) in this one."""
-        start, length = span
-        if self.run is not None and sep and self.run[1] + 2 == start:
-            self.run[1] = start + length
-            self.at += 2
-        else:
-            if sep:
-                self.write(b", ")
-            else:
-                self.flush()
-            self.run = [start, start + length]
-        new = (self.at, length)
-        self.at += length
-        return new
-
-    def flush(self) -> None:
-        if self.run is not None:
-            assert self.before is not None
-            start, end = self.run
-            while start < end:  # a megabyte at a time: a run can be most of the file
-                data = self.before.read((start, min(end - start, 1 << 20)))
-                if not data:
-                    raise OSError("the previous graph.json is shorter than its index says")
-                self.fh.write(data)
-                start += len(data)
-            self.run = None
-
-
-def _stamp(path: str | os.PathLike[str] | int) -> tuple[int, int, int, int]:
-    st = os.stat(path)
-    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
-
-
-_Spans = dict[str, tuple[int, int]]  # node name -> (offset, length) of its JSON in graph.json
-_EdgeSpans = dict[tuple[str, str, str], tuple[int, int]]
-
-
-class _Index:
-    """Where each node's and edge's JSON sits in a graph.json (offset, length), and which builder
-    state and options wrote it: what lets the next build copy what did not change."""
-
-    def __init__(self, token: str, target: Path, node_evidence: int) -> None:
-        self.token = token
-        self.path = os.path.abspath(target)
-        self.node_evidence = node_evidence
-        self.stamp: tuple[int, int, int, int] = (0, 0, 0, 0)
-        self.nodes: _Spans = {}
-        self.edges: _EdgeSpans = {}
-
-    def save(self, where: str) -> None:
-        """Stamp the file just written and keep the index; failing to only costs the next build time."""
-        try:
-            self.stamp = _stamp(self.path)
-            with atomic_open(where, "wb") as fh:
-                pickle.dump(self, fh, pickle.HIGHEST_PROTOCOL)
-        except OSError:
-            pass
-
-
-class _Previous:
-    """The graph.json the builder's state last wrote, with its index: bytes of nodes and edges that
-    no document added or taken out since touched are copied from it, not encoded again."""
-
-    def __init__(self, index: _Index, fh: Any) -> None:
-        self.index = index
-        self.fh = fh
-
-    @classmethod
-    def open(cls, builder: GraphBuilder, target: Path, node_evidence: int) -> _Previous | None:
-        """None unless the builder tracks its changes and the index is that of `target` as the
-        state it started from wrote it (same options, file not touched since)."""
-        if builder._touched is None or builder.index_path is None:
-            return None
-        try:
-            with open(builder.index_path, "rb") as fh:
-                index = pickle.load(fh)
-            if not (isinstance(index, _Index) and index.token == builder._base_token
-                    and index.path == os.path.abspath(target) and index.node_evidence == node_evidence):
-                return None
-            fh = open(target, "rb")
-        except Exception:  # absent, unreadable or from other code: write it all
-            return None
-        try:
-            if _stamp(fh.fileno()) != index.stamp or index.stamp[0] == 0:
-                raise ValueError("changed")
-            return cls(index, fh)
-        except Exception:
-            fh.close()
-            return None
-
-    def unchanged(self, builder: GraphBuilder, ids: dict[str, str]) -> tuple[_Spans, _EdgeSpans]:
-        """Spans of the nodes and edges whose JSON is what it was: untouched, and (edges) between
-        nodes whose ids did not change (a node that came or went changes which edges are drawn)."""
-        names, keys = builder.touched()
-        moved = {name for name in names if builder._old_ids.get(name) != ids.get(name)}
-        nodes = {name: span for name, span in self.index.nodes.items() if name not in names}
-        edges = {key: span for key, span in self.index.edges.items()
-                 if key not in keys and key[0] not in moved and key[2] not in moved}
-        return nodes, edges
-
-    def read(self, span: tuple[int, int]) -> bytes:
-        return os.pread(self.fh.fileno(), span[1], span[0])
-
-    def close(self) -> None:
-        self.fh.close()
 
 
 class _Spill:

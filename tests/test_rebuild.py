@@ -11,7 +11,7 @@ import pytest
 from test_scale import kg_build, write_corpus
 
 import kg.corpus
-import kg.graph
+import kg.patch
 from kg.pipeline import BuildResult, run_build
 
 SENTENCE = "全国总工会召开第十八次全国代表大会。\n"
@@ -136,8 +136,8 @@ def test_graph_json_is_patched_where_documents_changed(small, tmp_path, monkeypa
     out = tmp_path / "out"
     build(folder, cache, out, node_evidence)
     copied = []
-    real = kg.graph._Previous.read
-    monkeypatch.setattr(kg.graph._Previous, "read", lambda self, span: copied.append(span) or real(self, span))
+    real = kg.patch.Previous.read
+    monkeypatch.setattr(kg.patch.Previous, "read", lambda self, span: copied.append(span) or real(self, span))
     append(folder / "d02.txt", "中华全国总工会印发《关于加强新就业形态劳动者权益保障的意见》。\n")
     build(folder, cache, out, node_evidence)
     data = (out / "graph.json").read_bytes()
@@ -158,8 +158,8 @@ def test_a_graph_json_changed_since_or_elsewhere_is_written_whole(small, tmp_pat
     out = tmp_path / "out"
     build(folder, cache, out)
     copied = []
-    real = kg.graph._Previous.read
-    monkeypatch.setattr(kg.graph._Previous, "read", lambda self, span: copied.append(span) or real(self, span))
+    real = kg.patch.Previous.read
+    monkeypatch.setattr(kg.patch.Previous, "read", lambda self, span: copied.append(span) or real(self, span))
     path = out / "graph.json"
     data = path.read_bytes()
     path.write_bytes(data.replace(b'"weight": 1', b'"weight": 7', 1))  # same size, other bytes
