@@ -162,7 +162,9 @@ _State = tuple[GraphBuilder, dict[str, str], dict[str, Source]]
 def _usable(state: Any) -> _State | None:
     """A saved state this code can start from (the builder, each document's cache key, each
     file's Source), else None."""
-    if not (isinstance(state, tuple) and len(state) == 3 and isinstance(state[0], GraphBuilder)):
+    if not (isinstance(state, tuple) and len(state) == 3 and isinstance(state[0], GraphBuilder)
+            and isinstance(state[1], dict) and isinstance(state[2], dict)
+            and all(isinstance(src, Source) for src in state[2].values())):
         return None
     return state
 
