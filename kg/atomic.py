@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 def _default_mode() -> int:
@@ -48,3 +49,35 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     with atomic_open(path, "wb") as fh:
         fh.write(data)
+
+
+# --------------------------------------------------------------------------- what a rebuild keeps
+
+
+def file_stamp(path: str | os.PathLike[str] | int) -> tuple[int, int, int, int] | None:
+    """(size, mtime_ns, ctime_ns, inode) of a file or open descriptor, None if it is gone: equal
+    stamps mean the file was not written since (ctime changes even when a tool restores mtime)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+def keep_pickle(path: str | os.PathLike[str], obj: object) -> None:
+    """Pickle `obj` atomically straight into `path` (no second copy in memory) for a later build;
+    failing to only costs that build time, so it is not an error."""
+    try:
+        with atomic_open(path, "wb") as fh:
+            pickle.dump(obj, fh, pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        pass
+
+
+def kept_pickle(path: str | os.PathLike[str]) -> Any:
+    """What keep_pickle kept at `path`, or None: absent, truncated, corrupt or pickled by other code."""
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:
+        return None

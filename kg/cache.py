@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .atomic import atomic_open, atomic_write_bytes
+from .atomic import atomic_write_bytes, keep_pickle, kept_pickle
 from .model import DocResult, Document
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
@@ -133,11 +133,7 @@ class DocCache:
 
     def entry(self, key: str, doc_id: str) -> DocResult | None:
         """The entry `key` if it holds a result for `doc_id`, else None."""
-        try:
-            with open(self.path(key), "rb") as fh:
-                result = pickle.load(fh)
-        except Exception:  # absent, truncated, corrupt, or pickled by incompatible code: (re)build it
-            return None
+        result = kept_pickle(self.path(key))  # None: absent, truncated, corrupt, other code: (re)build it
         if not isinstance(result, DocResult) or result.doc_id != doc_id:
             return None
         return result
@@ -161,19 +157,11 @@ class DocCache:
 
     def load_state(self, inputs: list[str]) -> Any | None:
         """The state saved by the last build of `inputs`, or None (absent or unreadable: start afresh)."""
-        try:
-            with open(self.state_path(inputs), "rb") as fh:
-                return pickle.load(fh)
-        except Exception:
-            return None
+        return kept_pickle(self.state_path(inputs))
 
     def save_state(self, inputs: list[str], state: Any) -> None:
         """Keep the merged state for the next build; failing to only costs the next build time."""
-        try:  # pickled straight into the file: pickle.dumps would hold a second copy of the whole merge
-            with atomic_open(self.state_path(inputs), "wb") as fh:
-                pickle.dump(state, fh, PROTOCOL)
-        except OSError:
-            pass
+        keep_pickle(self.state_path(inputs), state)
 
     def prune(self) -> None:
         """Delete other generations' entries: they are stale for these rules and this code."""

@@ -10,11 +10,10 @@ wrote, only if that file is untouched since (its stamp) and was written with the
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_open
+from .atomic import file_stamp, keep_pickle, kept_pickle
 
 
 class Out:
@@ -69,11 +68,6 @@ class Out:
             self.run = None
 
 
-def _stamp(path: str | os.PathLike[str] | int) -> tuple[int, int, int, int]:
-    st = os.stat(path)
-    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
-
-
 Spans = dict[str, tuple[int, int]]  # node name -> (offset, length) of its JSON in graph.json
 EdgeSpans = dict[tuple[str, str, str], tuple[int, int]]
 
@@ -86,18 +80,15 @@ class Index:
         self.token = token
         self.path = os.path.abspath(target)
         self.node_evidence = node_evidence
-        self.stamp: tuple[int, int, int, int] = (0, 0, 0, 0)
+        self.stamp: tuple[int, int, int, int] | None = None
         self.nodes: Spans = {}
         self.edges: EdgeSpans = {}
 
     def save(self, where: str) -> None:
         """Stamp the file just written and keep the index; failing to only costs the next build time."""
-        try:
-            self.stamp = _stamp(self.path)
-            with atomic_open(where, "wb") as fh:
-                pickle.dump(self, fh, pickle.HIGHEST_PROTOCOL)
-        except OSError:
-            pass
+        self.stamp = file_stamp(self.path)
+        if self.stamp is not None:
+            keep_pickle(where, self)
 
 
 class Previous:
@@ -112,22 +103,18 @@ class Previous:
     def open(cls, index_path: str, token: str, target: Path, node_evidence: int) -> Previous | None:
         """None unless the index at `index_path` is that of `target` as the graph named `token`
         wrote it (same options, file not touched since)."""
+        index = kept_pickle(index_path)
+        if not (isinstance(index, Index) and index.token == token
+                and index.path == os.path.abspath(target) and index.node_evidence == node_evidence):
+            return None  # absent, unreadable, from other code or another graph: write it all
         try:
-            with open(index_path, "rb") as fh:
-                index = pickle.load(fh)
-            if not (isinstance(index, Index) and index.token == token
-                    and index.path == os.path.abspath(target) and index.node_evidence == node_evidence):
-                return None
             fh = open(target, "rb")
-        except Exception:  # absent, unreadable or from other code: write it all
+        except OSError:
             return None
-        try:
-            if _stamp(fh.fileno()) != index.stamp or index.stamp[0] == 0:
-                raise ValueError("changed")
-            return cls(index, fh)
-        except Exception:
+        if index.stamp is None or file_stamp(fh.fileno()) != index.stamp:
             fh.close()
             return None
+        return cls(index, fh)
 
     def unchanged(self, names: set[str], keys: set[tuple[str, str, str]], old_ids: dict[str, str],
                   ids: dict[str, str]) -> tuple[Spans, EdgeSpans]:

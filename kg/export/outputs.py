@@ -16,13 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_open
+from ..atomic import file_stamp, keep_pickle, kept_pickle
 
 # Libraries whose code makes output bytes (RDF serialisation, Gephi XML, the HTML page's vis-network).
 _LIBRARIES = ("networkx", "pyoxigraph", "pyvis", "rdflib")
@@ -52,14 +51,6 @@ def _source_digest() -> str:
     return h.hexdigest()
 
 
-def _stamp(path: str | os.PathLike[str]) -> tuple[int, int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
-
-
 class Outputs:
     """The record of the files written from one build state's merges (see the module docstring)."""
 
@@ -67,14 +58,8 @@ class Outputs:
         self.record = record
         self.token = token
         self.settings = json.dumps(settings, sort_keys=True, ensure_ascii=False, default=repr)
-        self.files: dict[str, tuple[str, str, tuple[int, int, int, int]]] = {}
-        try:
-            with open(record, "rb") as fh:
-                files = pickle.load(fh)
-            if isinstance(files, dict):
-                self.files = files
-        except Exception:  # absent, unreadable or from other code: nothing is known to be fresh
-            pass
+        files = kept_pickle(record)  # absent, unreadable or from other code: nothing is known to be fresh
+        self.files: dict[str, tuple[str, str, tuple[int, int, int, int]]] = files if isinstance(files, dict) else {}
 
     def _digest(self, fmt: str) -> str:
         return hashlib.sha256(f"{fmt}\0{self.settings}\0{_source_digest()}".encode()).hexdigest()
@@ -84,16 +69,12 @@ class Outputs:
         if not self.token:
             return False
         known = self.files.get(os.path.abspath(path))
-        return known is not None and known[:2] == (self.token, self._digest(fmt)) and known[2] == _stamp(path)
+        return known is not None and known[:2] == (self.token, self._digest(fmt)) and known[2] == file_stamp(path)
 
     def wrote(self, written: dict[str, Path]) -> None:
         """Record the files just written (format -> path); failing to only costs the next build time."""
         for fmt, path in written.items():
-            stamp = _stamp(path)
+            stamp = file_stamp(path)
             if stamp is not None:
                 self.files[os.path.abspath(path)] = (self.token, self._digest(fmt), stamp)
-        try:
-            with atomic_open(self.record, "wb") as fh:
-                pickle.dump(self.files, fh, pickle.HIGHEST_PROTOCOL)
-        except OSError:
-            pass
+        keep_pickle(self.record, self.files)
