@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from .atomic import atomic_open
 from .ids import node_id
+from .ids import prepare as prepare_pinyin
 from .model import ENTITY_TYPES, NODE_EVIDENCE, SYMMETRIC_PREDICATES, DocResult, EntityInfo
 from .patch import EdgeSpans, Index, Out, Previous, Spans
 
@@ -300,6 +301,11 @@ class GraphBuilder:
         self._ids_now = out
         return out
 
+    def ids_shared(self) -> bool:
+        """Whether two names have one node id (a lexicon giving two entries one id)."""
+        ids = self.ids()
+        return len(set(ids.values())) < len(ids)
+
     def counts(self) -> tuple[int, int]:
         """Nodes and edges of the graph as it stands (two names sharing an id count twice)."""
         ids = self.ids()
@@ -309,8 +315,12 @@ class GraphBuilder:
         """Make the node ids of the names added so far, until `stop()` says to, for ids() to find
         ready (kg.ids.node_id keeps them). Why: pinyin for tens of thousands of names takes
         seconds; made at the end of a build they are seconds with one core busy and one idle,
-        made while this process waits for its workers they cost about half that."""
+        made while this process waits for its workers they cost about half that. With none to
+        make (a rebuild waiting for its edited documents), it imports pypinyin for the new names
+        those will bring (~0.3 s)."""
         pending = self._unnamed
+        if not pending and not stop():
+            prepare_pinyin()
         while pending and not stop():
             for name in pending[-64:]:
                 node = self._nodes.get(name)
@@ -414,7 +424,7 @@ class GraphBuilder:
     def _node_link(self, path: str | os.PathLike[str], node_evidence: int, graph_attrs: dict[str, Any] | None,
                    consume: bool, keep: bool) -> tuple[int, int] | nx.MultiDiGraph:
         ids = self.ids()
-        if len(set(ids.values())) < len(ids):  # two names with one id: NetworkX merges their nodes
+        if self.ids_shared():  # NetworkX merges their nodes: write what it makes of them
             from .export import nodelink
 
             G = self.graph(node_evidence, consume)

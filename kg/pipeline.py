@@ -26,7 +26,6 @@ from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import ids
 from .cache import DocCache, store
 from .corpus import Source, Unchanged, scan_documents
 from .engines import Engine, EngineError, make_engine
@@ -193,10 +192,6 @@ class _Build:
         self.merged = False  # whether the builder changed (a document taken out or added, or moved)
         if state is not None:
             self.builder.track()  # graph.json is then rewritten only where documents changed
-        # a rebuild (its engine warmed a worker already): while the first edited document is
-        # extracted there, this process prepares node ids instead of waiting
-        self.rebuild = state is not None
-        self.idle_work = False
         self.result = BuildResult(None)
         # (item, batch, index, chars): item is a LoadError or DocResult ready to merge, or a
         # Document whose outcome is batch.results[index].
@@ -276,9 +271,6 @@ class _Build:
                 self.window_chars += chars
                 self.window.append((hit, None, 0, chars))
                 return
-            if self.rebuild:
-                self.rebuild = False
-                self.idle_work = True
             self.open.paths.append(self.cache.path(key))
         self.window_chars += chars
         batch = self.open
@@ -320,10 +312,7 @@ class _Build:
             if batch.future is None:  # its batch is still filling: send it now
                 self._dispatch()
             if batch.results is None:
-                if self.idle_work and not batch.future.done():
-                    self.idle_work = False
-                    ids.prepare()  # new names need pinyin: import it while the worker starts, not after
-                self.builder.prepare_ids(batch.future.done)  # rather than waiting
+                self.builder.prepare_ids(batch.future.done)  # node ids (pinyin) rather than waiting
                 try:
                     batch.results = batch.future.result()
                 except BrokenExecutor as exc:

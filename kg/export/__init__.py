@@ -118,8 +118,7 @@ def export_build(
     wanted = _wanted(formats)
     paths = {f: out / EXPORTERS[f][0] for f in wanted}
     outputs = None
-    ids = builder.ids()
-    if record is not None and len(set(ids.values())) == len(ids):  # else NetworkX merges nodes
+    if record is not None and not builder.ids_shared():  # else NetworkX merges nodes
         outputs = Outputs(record, builder.token,
                           {"node_evidence": node_evidence, "graph": graph_attrs, "options": options})
     kept = [f for f in wanted if outputs is not None and outputs.fresh(f, paths[f])]
