@@ -288,13 +288,7 @@ class _Guesser:
                     if _POS_SKIP_INTERNAL.match(x):
                         out.append((x, "x"))
                     else:
-                        for xx in x:
-                            if _POS_NUM.match(xx):
-                                out.append((xx, "m"))
-                            elif _POS_ENG.match(x):
-                                out.append((xx, "eng"))
-                            else:
-                                out.append((xx, "x"))
+                        out += [(xx, _other_tag(xx, x)) for xx in x]
         return out
 
     def _route(self, sentence: str) -> dict[int, tuple[float, int]]:
@@ -365,14 +359,14 @@ class _Guesser:
                 if nexti < len(blk):
                     out.append((blk[nexti:], pos_list[nexti][1]))
             else:
-                for x in _POS_SKIP_DETAIL.split(blk):
-                    if x:
-                        if _POS_NUM.match(x):
-                            out.append((x, "m"))
-                        elif _POS_ENG.match(x):
-                            out.append((x, "eng"))
-                        else:
-                            out.append((x, "x"))
+                out += [(x, _other_tag(x, x)) for x in _POS_SKIP_DETAIL.split(blk) if x]
+
+
+def _other_tag(piece: str, whole: str) -> str:
+    """jieba.posseg's tag for a piece outside the Han blocks: "m" if it is a number, "eng" if the
+    text it came from is Latin (jieba's __cut_internal tests the whole run, not the character),
+    else "x"."""
+    return "m" if _POS_NUM.match(piece) else "eng" if _POS_ENG.match(whole) else "x"
 
 
 class _PosHMM:
