@@ -30,6 +30,9 @@ _ORDINAL = re.compile(r"^(第[一二三四五六七八九十百千\d]*[届次]?|
 _ORDINAL_FULL = re.compile(r"^(第[一二三四五六七八九十百千\d]+[届次]|首届|首次)$")
 CJK = re.compile(r"[\u3400-\u9fff]")
 _THRESHOLDS = ("以上", "以下")
+_THRESHOLD = re.compile("|".join(_THRESHOLDS))
+_CONJ = re.compile("[和与及]")  # what joins the two sides of A和B, A与B, A及B
+_CONJ_STRIP = "和与及以"  # a chunk of nothing else is dropped
 _LEVEL = re.compile(r"^[\u3400-\u9fff]{1,3}级$")  # 县级, 省级, 地市级
 _HEADCOUNT = re.compile(r"^[\d一二三四五六七八九十百千万两]+[人名家]$")  # 百人, 二百人
 _CONJ = re.compile(r"以及|和|与|及")
@@ -92,7 +95,7 @@ class Chunker:
             units.append((start, tok_end, kind, None))
             pos = tok_end
             i += 1
-        if "第" in text or "首" in text:
+        if _ORDINAL_OPEN.search(text):
             units = self._ordinals(text, units)
         return self._attach_parentheticals(text, self._thresholds(text, units))
 
@@ -128,7 +131,7 @@ class Chunker:
     def _thresholds(self, text: str, units: list[tuple[int, int, str, Span | None]]):
         """县级|以上|各级工会, 百人|以上|企业: a level or a head count with 以上/以下 right before a
         noun is a modifier inside the name (县级以上各级工会), not a count and a breaker."""
-        if "以上" not in text and "以下" not in text:
+        if not _THRESHOLD.search(text):
             return units
         out: list[tuple[int, int, str, Span | None]] = []
         for k, u in enumerate(units):
@@ -370,10 +373,9 @@ class Chunker:
                 return
             before = [_span_fields(a) for a in atoms]
         ch = Chunk(start, end, chunk_text, spans=atoms[:], list_id=list_id, words=words)
-        split = "和" in chunk_text or "与" in chunk_text or "及" in chunk_text
-        pieces = self._split_conjunctions(text, [ch]) if split else [ch]
-        if len(pieces) > 1 or not chunk_text.strip("和与及以"):
-            pieces = [c for c in pieces if c.text.strip("和与及以")]
+        pieces = self._split_conjunctions(text, [ch]) if _CONJ.search(chunk_text) else [ch]
+        if len(pieces) > 1 or not chunk_text.strip(_CONJ_STRIP):
+            pieces = [c for c in pieces if c.text.strip(_CONJ_STRIP)]
         for c in pieces:
             self._analyse(text, c, lex, starts)
         out.extend(pieces)
@@ -537,7 +539,7 @@ class Chunker:
         out: list[Chunk] = []
         for ch in chunks:
             parts = [ch]
-            if "和" not in ch.text and "与" not in ch.text and "及" not in ch.text:
+            if not _CONJ.search(ch.text):
                 out.append(ch)
                 continue
             for m in reversed(list(_CONJ.finditer(ch.text))):
@@ -579,7 +581,7 @@ class Chunker:
                     parts = self._split_conjunctions(text, [left]) + [right]
                     break
             out.extend(parts)
-        return [c for c in out if c.text.strip("和与及以")]
+        return [c for c in out if c.text.strip(_CONJ_STRIP)]
 
     def _type_of_text(self, t: str, ch: Chunk) -> str | None:
         t = self._strip_prefix(clean_name(t))
