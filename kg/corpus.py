@@ -107,12 +107,8 @@ def scan_documents(
     yield from _Loader(byline_rules, known, digest).run(inputs)
 
 
-def metadata_rules_for(ontology: str | os.PathLike[str]) -> MetadataRules:
-    """The byline rules of an ontology folder, or the project's own if it has none."""
-    return load_metadata_rules(_metadata_rules_path(ontology))
-
-
 def _metadata_rules_path(ontology: str | os.PathLike[str]) -> Path:
+    """The byline rules file of an ontology folder, or the project's own if it has none."""
     path = Path(ontology) / METADATA_RULES
     return path if path.is_file() else DEFAULT_ONTOLOGY / METADATA_RULES
 
