@@ -26,7 +26,7 @@ from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .cache import DocCache, store
+from .cache import DocCache, prune_snapshots, snapshot_folder, store
 from .corpus import Source, Unchanged, scan_documents
 from .engines import Engine, EngineError, make_engine
 from .graph import GraphBuilder
@@ -118,7 +118,8 @@ def run_build(
     rules = rules or load_rules()
     inputs = list(inputs)
     cache = DocCache(cache_dir, rules.version) if cache_dir is not None else None
-    eng = make_engine(engine, rules, jobs, scheduler, cache.dir if cache is not None else None)
+    snapshots = snapshot_folder(cache.dir) if cache is not None else None
+    eng = make_engine(engine, rules, jobs, scheduler, snapshots)
     if cache is not None and cache.state_path(inputs).is_file():
         eng.warm()  # a rebuild: a worker loads the extractor while the state and the corpus are read
     try:
@@ -147,6 +148,10 @@ def run_build(
                 build.builder.new_token()
             cache.save_state(inputs, (build.builder, build.keys, build.files))
         cache.prune()
+        if snapshots is not None and build.sent:  # workers (or this process) used the snapshot
+            from .segment import snapshot_path
+
+            prune_snapshots(snapshots, snapshot_path(rules, snapshots))
     if not make_graph:
         result.builder = build.builder
         return result

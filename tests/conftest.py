@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import networkx as nx
@@ -12,6 +13,20 @@ from kg.model import DocResult, EntityInfo, Relation
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def user_cache(tmp_path_factory):
+    """Builds made by the tests keep the segmenter's snapshot (kg.cache.snapshot_folder) in a folder
+    of the test session, not in the user's ~/.cache."""
+    folder = tmp_path_factory.mktemp("user-cache")
+    before = os.environ.get("KG_CACHE_HOME")
+    os.environ["KG_CACHE_HOME"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("KG_CACHE_HOME", None)
+    else:
+        os.environ["KG_CACHE_HOME"] = before
 
 
 def make_sample_graph() -> nx.MultiDiGraph:
