@@ -46,8 +46,8 @@ _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# kg per-document extractio
 # Modules that only orchestrate, merge or write results: editing them leaves every DocResult valid.
 # Any other module of the package (the extractor and whatever it imports) is hashed.
 # (The loader is left out too: whatever it puts in a Document is part of the entry's key.)
-NOT_EXTRACTION = frozenset({"__main__", "atomic", "cache", "cli", "corpus", "engines", "evaluate", "export", "graph",
-                            "ids", "patch", "pipeline", "query", "serve", "validate", "view"})
+NOT_EXTRACTION = frozenset({"__main__", "atomic", "cache", "cli", "corpus", "engines", "evaluate", "export", "forked",
+                            "graph", "graphjson", "ids", "patch", "pipeline", "query", "serve", "validate", "view"})
 
 
 @lru_cache(maxsize=1)

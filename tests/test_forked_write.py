@@ -1,4 +1,4 @@
-"""graph.json written in two processes (kg.graph: a forked child writes the last edges, kg.forked):
+"""graph.json written in two processes (kg.graphjson: a forked child writes the last edges, kg.forked):
 the same bytes as one process writes, also when the child fails, and an index a patched rebuild
 can use. The split is normally only for large graphs; here it is forced on small ones."""
 
@@ -11,7 +11,7 @@ import pytest
 from test_rebuild import append, build, fresh
 from test_scale import write_corpus
 
-import kg.graph
+import kg.graphjson
 import kg.patch
 from kg import forked
 from kg.pipeline import run_build
@@ -31,7 +31,7 @@ def split(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         pids.append(self.pid)
 
     monkeypatch.setattr(forked.Forked, "__init__", spy)
-    monkeypatch.setattr(kg.graph, "FORK_ITEMS", 0)
+    monkeypatch.setattr(kg.graphjson, "FORK_ITEMS", 0)
     return pids
 
 
@@ -49,7 +49,7 @@ def test_split_writes_the_same_bytes(tmp_path, monkeypatch, node_evidence):
     alone = _write(tmp_path, "alone", node_evidence)
     monkeypatch.undo()
     pids: list[int] = []
-    monkeypatch.setattr(kg.graph, "FORK_ITEMS", 0)
+    monkeypatch.setattr(kg.graphjson, "FORK_ITEMS", 0)
     real = forked.Forked.__init__
     monkeypatch.setattr(forked.Forked, "__init__", lambda self, *a: real(self, *a) or pids.append(self.pid))
     assert _write(tmp_path, "split", node_evidence) == alone
@@ -59,7 +59,7 @@ def test_split_writes_the_same_bytes(tmp_path, monkeypatch, node_evidence):
 
 def test_a_failing_child_leaves_the_work_to_the_parent(tmp_path, monkeypatch, split):
     alone = _write(tmp_path, "alone")
-    monkeypatch.setattr(kg.graph.GraphBuilder, "_write_edges", lambda *args: 1 / 0)  # raises in the child
+    monkeypatch.setattr(kg.graphjson, "_write_edges", lambda *args: 1 / 0)  # raises in the child
     assert _write(tmp_path, "failed") == alone
     assert len(split) == 2
     assert sorted(p.name for p in (tmp_path / "failed").iterdir()) == ["graph.json"]

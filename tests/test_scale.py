@@ -411,7 +411,7 @@ def test_graph_with_spilled_evidence_exports_like_the_graph(small, tmp_path):
     """kg build's graph when it writes graph.json and other formats: evidence stays in the spill
     file (SpilledEvidence), and every format comes out as from run_build's graph."""
     from kg.export import export_all
-    from kg.graph import SpilledEvidence
+    from kg.graphjson import SpilledEvidence
 
     folder, _ = small
     G = run_build([str(folder)], jobs=1).graph
