@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 # One evidence item's JSON: doc and sentence are JSON already (a sentence's once per document).
 _ITEM = b'{"doc": %s, "sentence": %s, "start": %d, "end": %d}'
 
-# Writing graph.json in two processes (see GraphBuilder._split): only for graphs with at least
+# Writing graph.json in two processes (see _split): only for graphs with at least
 # this many evidence items on their edges (smaller ones take well under a second), the child
 # taking the last edges holding CHILD_SHARE of them: the parent writes the nodes (on 55 MB of
 # news: 0.85 gives both ≈ 2.5 s of CPU, against ≈ 3.7 s for one process writing it all).
@@ -52,7 +52,7 @@ def _split(b: GraphBuilder, edge_order: list[tuple[str, str, str]]) -> int | Non
     merge as it is, encodes the last edges (most evidence items are on edges) into a file of
     its own while this process writes the nodes and the first edges, and its bytes are
     appended: the same file, in about half the time. Without fork, or if the child fails,
-    this process writes them itb."""
+    this process writes them itself."""
     if not forked.available():
         return None
     weights = [b._edges[key] for key in edge_order]
