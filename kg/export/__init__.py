@@ -78,7 +78,7 @@ def export_from(
     need none of it: once the other formats are written, their flat copies are made and the graph
     is cleared before networkx builds their XML trees, so the graph and the trees are never both
     in memory (`kg build`)."""
-    from .flat import flat_graph
+    from .flat import flat_graphs
 
     wanted = _wanted(formats)
     flat = [f for f in wanted if f in FLAT_FORMATS]
@@ -86,7 +86,7 @@ def export_from(
     G = make_graph()
     written = export_all(G, out_dir, [f for f in wanted if f not in flat], **options)
     nodes, edges = G.number_of_nodes(), G.number_of_edges()
-    copies = {f: flat_graph(G, viz=FLAT_FORMATS[f]) for f in flat}
+    copies = dict(zip(flat, flat_graphs(G, [FLAT_FORMATS[f] for f in flat]), strict=True))  # one pass over G
     G.clear()  # frees the evidence now, whatever still refers to G
     del G
     for fmt in flat:
