@@ -54,6 +54,7 @@ from ..vocab import (
     DataIRIs,
     make_compactor,
 )
+from .flat import EdgeDocs
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 # A subject and its (predicate, object) pairs, in output order.
@@ -240,8 +241,10 @@ def ontology_groups() -> tuple[Group, ...]:
 class _Builder:
     """Turns the NetworkX graph into subject groups, in a fixed order, of `terms`' terms."""
 
-    def __init__(self, G: nx.MultiDiGraph, iris: DataIRIs, terms: _OxTerms | _TextTerms) -> None:
+    def __init__(self, G: nx.MultiDiGraph, iris: DataIRIs, terms: _OxTerms | _TextTerms,
+                 edge_docs: EdgeDocs | None = None) -> None:
         self.G = G
+        self.edge_docs = edge_docs
         self.iris = iris
         self.t = t = terms
         self._nodes: dict[str, Any] = {}
@@ -299,13 +302,24 @@ class _Builder:
             iri = self._docs[d] = self.t.doc(self.iris.document(self.slug(d)))
         return iri
 
-    def _evidence_keys(self, evidence: Any) -> array:
-        """The evidence items' (doc number, start, end, index) in evidence order, flat.
+    def _evidence_keys(self, evidence: Any, docs_of: tuple[Any, Any, Any] | None = None) -> array:
+        """The evidence items' (doc number, start, end, index) in evidence order, flat; with
+        `docs_of` (an edge) and `edge_docs`, also the edge's documents, as flat.edge_docs has them.
 
         Why: an item of a SpilledEvidence is decoded from disk each time it is read; its key is
         needed twice (the documents cited, written first; its subject's group) and its sentence
-        once more (the span, last). Kept as numbers: a few MB for a whole archive."""
-        items = sorted((*_ev_key(ev), i) for i, ev in enumerate(evidence))
+        once more (the span, last); an edge's documents are also the GEXF and GraphML copies'
+        (kg.export.export_from). Kept as numbers: a few MB for a whole archive."""
+        items = []
+        docs_are_str = True
+        for i, ev in enumerate(evidence):
+            d = ev["doc"]
+            if not isinstance(d, str):
+                d, docs_are_str = str(d), False
+            items.append((d, int(ev["start"]), int(ev["end"]), i))
+        items.sort()
+        if docs_of is not None and self.edge_docs is not None:
+            self.edge_docs.add(docs_of, sorted({item[0] for item in items}) if docs_are_str else None)
         keys = array("q")
         for d, start, end, i in items:
             k = self._doc_ids.get(d)
@@ -395,7 +409,7 @@ class _Builder:
                 out_edges.setdefault(o, set()).add((p, s))
             evidence = data.get("evidence") or ()
             weight = data.get("weight", len(evidence))
-            statements.append((str(s), p, str(o), weight, evidence, self._evidence_keys(evidence)))
+            statements.append((str(s), p, str(o), weight, evidence, self._evidence_keys(evidence, (s, o, key))))
         node_keys = {}
         for n, a in G.nodes(data=True):  # documents come first: every one the groups below cite
             self.cited_docs.update(str(d) for d in a.get("docs") or ())
@@ -494,7 +508,8 @@ def ntriples(s: TextTerm, po: list[tuple[TextTerm, TextTerm]]) -> str:
     return "".join([f"{subject} {p[0]} {o[0]} .\n" for p, o in po])
 
 
-def write_many(G: nx.MultiDiGraph, paths: dict[str, str | Path], base_iri: str | None = None, **_: Any) -> None:
+def write_many(G: nx.MultiDiGraph, paths: dict[str, str | Path], base_iri: str | None = None,
+               edge_docs: EdgeDocs | None = None, **_: Any) -> None:
     """Write the formats of `paths` (graph.ttl, graph.nt, graph.jsonld: keys from RDF_FORMATS) in one
     pass over the groups, each made when it is needed and written to every file before the next.
 
@@ -506,7 +521,9 @@ def write_many(G: nx.MultiDiGraph, paths: dict[str, str | Path], base_iri: str |
     term a pyoxigraph object in Python was most of the export's time). Each file's bytes are those
     of pyoxigraph (and _jsonld_node) writing iter_groups' terms alone (tested); the groups
     themselves were checked by hand against the writers before this pass (documents cited only by
-    evidence, slug collisions)."""
+    evidence, slug collisions).
+
+    edge_docs: filled with each edge's documents (for kg.export.flat's copies), read on the way."""
     unknown = set(paths) - set(RDF_FORMATS)
     if unknown:
         raise ValueError(f"not an RDF format of write_many: {', '.join(sorted(unknown))}")
@@ -522,7 +539,7 @@ def write_many(G: nx.MultiDiGraph, paths: dict[str, str | Path], base_iri: str |
             """The N-Triples text, a batch of groups at a time (also written as N-Triples and JSON-LD)."""
             lines: list[str] = []
             count = 0
-            for s, po in _Builder(G, iris, _TextTerms(prefixes)).groups():
+            for s, po in _Builder(G, iris, _TextTerms(prefixes), edge_docs).groups():
                 lines.append(ntriples(s, po))
                 count += len(po)
                 if jsonld is not None:
@@ -542,7 +559,9 @@ def write_many(G: nx.MultiDiGraph, paths: dict[str, str | Path], base_iri: str |
 
         if "ttl" in files:
             fh = files["ttl"]
-            parsed = (t for data in written() for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+            # lenient: half the parsing time, and nothing to check: every IRI was checked by
+            # pyoxigraph when its term was made, every literal escaped as pyoxigraph does
+            parsed = (t for data in written() for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES, lenient=True))
             ox.serialize(parsed, fh, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
             _sort_prefix_lines_in_place(fh)
         else:
