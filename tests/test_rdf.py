@@ -240,7 +240,7 @@ def test_writes_are_atomic(tmp_path, sample_graph, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(rdf.ox, "serialize", fail)
+    monkeypatch.setattr(rdf, "ntriples", fail)
     with pytest.raises(RuntimeError):
         rdf.write_ntriples(sample_graph, target)
     assert target.read_text(encoding="utf-8") == "old\n"

@@ -78,15 +78,19 @@ def export_from(
     need none of it: once the other formats are written, their flat copies are made and the graph
     is cleared before networkx builds their XML trees, so the graph and the trees are never both
     in memory (`kg build`)."""
-    from .flat import flat_graph
+    from .flat import EdgeDocs, flat_graphs
 
     wanted = _wanted(formats)
     flat = [f for f in wanted if f in FLAT_FORMATS]
     assert list(EXPORTERS)[-len(FLAT_FORMATS):] == list(FLAT_FORMATS)  # so `written` keeps EXPORTERS order
     G = make_graph()
-    written = export_all(G, out_dir, [f for f in wanted if f not in flat], **options)
+    # the RDF writer reads every edge's evidence anyway: it keeps the edges' documents for the flat copies
+    edge_docs = EdgeDocs()
+    written = export_all(G, out_dir, [f for f in wanted if f not in flat], **options,
+                         **({"edge_docs": edge_docs} if flat else {}))
     nodes, edges = G.number_of_nodes(), G.number_of_edges()
-    copies = {f: flat_graph(G, viz=FLAT_FORMATS[f]) for f in flat}
+    copies = dict(zip(flat, flat_graphs(G, [FLAT_FORMATS[f] for f in flat], edge_docs), strict=True))
+    del edge_docs
     G.clear()  # frees the evidence now, whatever still refers to G
     del G
     for fmt in flat:

@@ -13,9 +13,10 @@ The model (documented in docs/rdf.md):
   Protégé opening one file sees the classes.
 
 Output is deterministic: triples are generated in a fixed, sorted order and blank nodes (only
-in the ontology's class unions) get fixed labels. pyoxigraph does the Turtle and N-Triples
-serialisation (rdflib is ~30x slower on big graphs); JSON-LD is written here, compacted with
-the same prefixes, one node object per line.
+in the ontology's class unions) get fixed labels. pyoxigraph does the Turtle serialisation
+(rdflib is ~30x slower on big graphs); N-Triples are written here as pyoxigraph writes them
+(write_many, tested against it), and JSON-LD is written here, compacted with the same prefixes,
+one node object per line.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from functools import lru_cache
@@ -52,24 +54,20 @@ from ..vocab import (
     DataIRIs,
     make_compactor,
 )
+from .flat import EdgeDocs
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 # A subject and its (predicate, object) pairs, in output order.
-Group = tuple[ox.NamedNode | ox.BlankNode, list[tuple[ox.NamedNode, Term]]]
+Group = tuple[ox.NamedNode | ox.BlankNode, list[tuple[ox.NamedNode, OxTerm]]]
+# The same with text terms (_TextTerms): what write_many streams.
+TextTerm = tuple[str, Any]
+TextGroup = tuple[TextTerm, list[tuple[TextTerm, TextTerm]]]
+Term = OxTerm  # the name used before text terms existed
 
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f]")
-_INT = ox.NamedNode(str(XSD.integer))
 _N = ox.NamedNode
-
-# Vocabulary terms used below, made once.
-A = _N(str(RDF.type))
-LABEL, ALT = _N(str(RDFS.label)), _N(str(SKOS.altLabel))
-STATEMENT, SUBJ, PRED, OBJ = (_N(str(RDF[x])) for x in ("Statement", "subject", "predicate", "object"))
-DOCUMENT, ENTITY = _N(str(FOAF.Document)), _N(str(PROV.Entity))
-DERIVED, QUOTED = _N(str(PROV.wasDerivedFrom)), _N(str(PROV.wasQuotedFrom))
-REFERENCED = _N(str(DCTERMS.isReferencedBy))
-SUPPORT, MENTIONS, FIRST = _N(KG["supportCount"]), _N(KG["mentionCount"]), _N(KG["firstMention"])
-SENTENCE, START, END = _N(KG["sentence"]), _N(KG["startOffset"]), _N(KG["endOffset"])
+_INT_IRI, _STRING_IRI = str(XSD.integer), str(XSD.string)
+_INT = _N(_INT_IRI)
 
 # Document metadata key -> property. Anything else in the metadata is not exported.
 _DOC_TEXT = {
@@ -80,25 +78,113 @@ _DOC_TEXT = {
     "speaker": KG["speaker"],
 }
 
+# What pyoxigraph escapes in a quoted literal (checked against it for every code point in tests/test_rdf.py).
+_NT_ESCAPED = re.compile("[\x00-\x1f\"\\\\\x7f\ufffe\uffff]")
+_NT_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+
+
+def _nt_escape(m: re.Match[str]) -> str:
+    c = m.group()
+    return _NT_ESCAPES.get(c) or f"\\u{ord(c):04X}"
+
+
+def nt_quoted(value: str) -> str:
+    """`value` as a quoted N-Triples string, byte for byte as pyoxigraph writes it."""
+    if _NT_ESCAPED.search(value) is None:
+        return f'"{value}"'
+    return '"' + _NT_ESCAPED.sub(_nt_escape, value) + '"'
+
 
 def _ev_key(ev: dict[str, Any]) -> tuple[str, int, int]:
     """Evidence order: document, then offsets."""
     return str(ev["doc"]), int(ev["start"]), int(ev["end"])
 
 
-@lru_cache(maxsize=256)
-def _kg(name: str) -> ox.NamedNode:
-    """kg: term (class or predicate) as a NamedNode, made once."""
-    return _N(str(KG) + name)
+class _OxTerms:
+    """Terms as pyoxigraph objects (iter_groups: the reference that the text terms are tested against)."""
+
+    def iri(self, value: str) -> ox.NamedNode:
+        return _N(value)
+
+    def doc(self, value: str) -> ox.NamedNode:
+        return _N(value)
+
+    def span(self, doc: ox.NamedNode, start: int, end: int) -> ox.NamedNode:
+        return _N(f"{doc.value}#char={start},{end}")  # = DataIRIs.span(), without re-encoding
+
+    def literal(self, value: str, language: str | None = None, datatype: str | None = None) -> ox.Literal:
+        if language:
+            return ox.Literal(value, language=language)
+        return ox.Literal(value, datatype=_N(datatype)) if datatype else ox.Literal(value)
+
+    def integer(self, n: int) -> ox.Literal:
+        return ox.Literal(str(n), datatype=_INT)
+
+    def from_ox(self, term: OxTerm) -> OxTerm:
+        return term
 
 
-def _text(value: str, default_lang: str | None) -> ox.Literal:
+class _TextTerms:
+    """Terms as (N-Triples text, JSON-LD value) pairs, so that the three files are written without
+    a pyoxigraph object per term (those took most of the export's time): an IRI's JSON-LD value is
+    its compact form, a literal's what _jsonld_node makes of it. IRIs are still checked by
+    pyoxigraph, once per distinct IRI (a bad one raises ValueError as before)."""
+
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        self.shorten = make_compactor(prefixes)
+        doc_ns = prefixes["doc"]
+        # a span's compact IRI is its document's plus the fragment unless another namespace
+        # could be a longer match (only one that starts with the documents' namespace could)
+        self.spans_follow_docs = [ns for ns in prefixes.values() if ns.startswith(doc_ns)] == [doc_ns]
+
+    def iri(self, value: str) -> TextTerm:
+        _N(value)  # validates
+        return f"<{value}>", self.shorten(value) or value
+
+    def doc(self, value: str) -> TextTerm:
+        _N(f"{value}#char=0,0")  # every span of the document is then valid too
+        return self.iri(value)
+
+    def span(self, doc: TextTerm, start: int, end: int) -> TextTerm:
+        nt, short = doc
+        fragment = f"#char={start},{end}"
+        if self.spans_follow_docs and short.startswith("doc:"):
+            return f"{nt[:-1]}{fragment}>", short + fragment
+        iri = nt[1:-1] + fragment
+        return f"<{iri}>", self.shorten(iri) or iri
+
+    def literal(self, value: str, language: str | None = None, datatype: str | None = None) -> TextTerm:
+        if language:
+            return f"{nt_quoted(value)}@{language}", {"@value": value, "@language": language}
+        if datatype and datatype != _STRING_IRI:
+            _N(datatype)
+            return f"{nt_quoted(value)}^^<{datatype}>", {"@value": value, "@type": self.shorten(datatype) or datatype}
+        return nt_quoted(value), value
+
+    def integer(self, n: int) -> TextTerm:
+        return f'"{n}"^^<{_INT_IRI}>', n
+
+    def from_ox(self, term: OxTerm) -> TextTerm:
+        """A parsed term (the ontology's): its text is pyoxigraph's own."""
+        if isinstance(term, ox.NamedNode):
+            return str(term), self.shorten(term.value) or term.value
+        if isinstance(term, ox.BlankNode):
+            return str(term), f"_:{term.value}"
+        if term.language:
+            return str(term), {"@value": term.value, "@language": term.language}
+        if term.datatype == _INT:
+            return str(term), int(term.value)
+        if term.datatype.value == _STRING_IRI:
+            return str(term), term.value
+        return str(term), {"@value": term.value, "@type": self.shorten(term.datatype.value) or term.datatype.value}
+
+
+def _text(terms: Any, value: str, default_lang: str | None) -> Any:
     """Chinese text is tagged @zh; other text gets `default_lang` (or none)."""
-    lang = "zh" if _CJK.search(value) else default_lang
-    return ox.Literal(value, language=lang) if lang else ox.Literal(value)
+    return terms.literal(value, "zh" if _CJK.search(value) else default_lang)
 
 
-def _date(value: str) -> ox.Literal:
+def _date(terms: Any, value: str) -> Any:
     """xsd:date / gYearMonth / gYear when the value is one (also 2021年12月24日), else a string."""
     v = value.strip()
     m = re.fullmatch(r"(\d{4})(?:[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?)?月?)?年?", v)
@@ -106,23 +192,23 @@ def _date(value: str) -> ox.Literal:
         y, mo, d = m.groups()
         try:
             if d:
-                return ox.Literal(_dt.date(int(y), int(mo), int(d)).isoformat(), datatype=_N(str(XSD.date)))
+                return terms.literal(_dt.date(int(y), int(mo), int(d)).isoformat(), datatype=str(XSD.date))
             if mo and 1 <= int(mo) <= 12:
-                return ox.Literal(f"{y}-{int(mo):02d}", datatype=_N(str(XSD.gYearMonth)))
+                return terms.literal(f"{y}-{int(mo):02d}", datatype=str(XSD.gYearMonth))
             if not mo:
-                return ox.Literal(y, datatype=_N(str(XSD.gYear)))
+                return terms.literal(y, datatype=str(XSD.gYear))
         except ValueError:
             pass
-    return ox.Literal(v)
+    return terms.literal(v)
 
 
-def _url(value: str) -> ox.NamedNode | ox.Literal:
+def _url(terms: Any, value: str) -> Any:
     """A URL as an IRI (percent-encoding what an IRI may not contain), else a plain string."""
     iri = quote(value.strip(), safe=":/?#[]@!$&'()*+,;=%~-._")
     try:
-        return _N(iri) if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) else ox.Literal(value)
+        return terms.iri(iri) if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) else terms.literal(value)
     except ValueError:
-        return ox.Literal(value)
+        return terms.literal(value)
 
 
 @lru_cache(maxsize=4)
@@ -140,7 +226,7 @@ def _ontology_groups(path: str, mtime_ns: int) -> tuple[Group, ...]:
             return labels[t.value]
         return t
 
-    groups: dict[Any, list[tuple[ox.NamedNode, Term]]] = {}
+    groups: dict[Any, list[tuple[ox.NamedNode, OxTerm]]] = {}
     for t in ox.parse(path=path, format=ox.RdfFormat.TURTLE):
         if t.subject == _N(ONTOLOGY_IRI):
             continue
@@ -152,41 +238,50 @@ def ontology_groups() -> tuple[Group, ...]:
     return _ontology_groups(str(ONTOLOGY_FILE), ONTOLOGY_FILE.stat().st_mtime_ns)
 
 
-def _header(iris: DataIRIs, G: nx.MultiDiGraph) -> Group:
-    """The export's own description: an owl:Ontology (for Protégé) and a void:Dataset."""
-    po: list[tuple[ox.NamedNode, Term]] = [
-        (A, _N(str(OWL.Ontology))),
-        (A, _N(str(VOID.Dataset))),
-        (LABEL, ox.Literal("kg-labour knowledge graph", language="en")),
-        (LABEL, ox.Literal("劳动政策知识图谱", language="zh")),
-        (_N(str(DCTERMS.conformsTo)), _N(ONTOLOGY_IRI)),
-        (_N(str(VOID.uriSpace)), ox.Literal(iris.base)),
-        (_N(str(VOID.vocabulary)), _N(str(KG))),
-    ]
-    if G.graph.get("rules_version"):
-        po.append((_N(KG["rulesVersion"]), ox.Literal(str(G.graph["rules_version"]))))
-    return _N(iris.base), po
-
-
 class _Builder:
-    """Turns the NetworkX graph into subject groups, in a fixed order."""
+    """Turns the NetworkX graph into subject groups, in a fixed order, of `terms`' terms."""
 
-    def __init__(self, G: nx.MultiDiGraph, iris: DataIRIs) -> None:
+    def __init__(self, G: nx.MultiDiGraph, iris: DataIRIs, terms: _OxTerms | _TextTerms,
+                 edge_docs: EdgeDocs | None = None) -> None:
         self.G = G
+        self.edge_docs = edge_docs
         self.iris = iris
-        self._nodes: dict[str, ox.NamedNode] = {}
-        self._docs: dict[str, ox.NamedNode] = {}
+        self.t = t = terms
+        self._nodes: dict[str, Any] = {}
+        self._docs: dict[str, Any] = {}
         self._slugs: dict[str, str] = {}
-        self._ints: dict[int, ox.Literal] = {}  # counts and offsets repeat a lot
-        # (doc, start, end) -> the span's sentence (the first writer of a span wins), or where to read
-        # it again (kg.graph.EvidenceItem.source); its triples are made when it is written, last
-        self.spans: dict[tuple[str, int, int], Any] = {}
+        self._ints: dict[int, Any] = {}  # counts and offsets repeat a lot
+        self._vocab: dict[str, Any] = {}
+        # documents in the evidence keys (_evidence_keys), by number
+        self._doc_ids: dict[str, int] = {}
+        self._doc_names: list[str] = []
+        # (doc, start, end) -> where to read the span's sentence again: (evidence sequence, index) of
+        # its first writer (a SpilledEvidence reads it from disk); its triples are made when it is written, last
+        self.spans: dict[tuple[str, int, int], tuple[Any, int]] = {}
         self.cited_docs: set[str] = set()
+        # vocabulary terms used below, made once
+        self.A = t.iri(str(RDF.type))
+        self.LABEL, self.ALT = t.iri(str(RDFS.label)), t.iri(str(SKOS.altLabel))
+        self.STATEMENT, self.SUBJ, self.PRED, self.OBJ = (t.iri(str(RDF[x]))
+                                                          for x in ("Statement", "subject", "predicate", "object"))
+        self.DOCUMENT, self.ENTITY = t.iri(str(FOAF.Document)), t.iri(str(PROV.Entity))
+        self.DERIVED, self.QUOTED = t.iri(str(PROV.wasDerivedFrom)), t.iri(str(PROV.wasQuotedFrom))
+        self.REFERENCED = t.iri(str(DCTERMS.isReferencedBy))
+        self.SUPPORT, self.MENTIONS, self.FIRST = (t.iri(KG[x]) for x in ("supportCount", "mentionCount",
+                                                                           "firstMention"))
+        self.SENTENCE, self.START, self.END = (t.iri(KG[x]) for x in ("sentence", "startOffset", "endOffset"))
 
-    def integer(self, n: Any) -> ox.Literal:
+    def kg(self, name: str) -> Any:
+        """kg: term (class or predicate), made once."""
+        term = self._vocab.get(name)
+        if term is None:
+            term = self._vocab[name] = self.t.iri(str(KG) + name)
+        return term
+
+    def integer(self, n: Any) -> Any:
         lit = self._ints.get(n)
         if lit is None:
-            lit = self._ints[n] = ox.Literal(str(int(n)), datatype=_INT)
+            lit = self._ints[n] = self.t.integer(int(n))
         return lit
 
     def slug(self, d: str) -> str:
@@ -195,70 +290,115 @@ class _Builder:
             s = self._slugs[d] = doc_slug(d)
         return s
 
-    def node(self, n: str) -> ox.NamedNode:
+    def node(self, n: str) -> Any:
         iri = self._nodes.get(n)
         if iri is None:
-            iri = self._nodes[n] = _N(self.iris.entity(str(n)))
+            iri = self._nodes[n] = self.t.iri(self.iris.entity(str(n)))
         return iri
 
-    def doc(self, d: str) -> ox.NamedNode:
+    def doc(self, d: str) -> Any:
         iri = self._docs.get(d)
         if iri is None:
-            iri = self._docs[d] = _N(self.iris.document(self.slug(d)))
+            iri = self._docs[d] = self.t.doc(self.iris.document(self.slug(d)))
         return iri
 
-    def span(self, ev: dict[str, Any]) -> ox.NamedNode:
-        key = _ev_key(ev)
-        if key not in self.spans:
-            source = getattr(ev, "source", None)  # evidence kept on disk: keep where, not the text
-            self.spans[key] = source if source is not None else str(ev.get("sentence", ""))
-        d, start, end = key
-        return _N(f"{self.doc(d).value}#char={start},{end}")  # = DataIRIs.span(), without re-encoding
+    def _evidence_keys(self, evidence: Any, docs_of: tuple[Any, Any, Any] | None = None) -> array:
+        """The evidence items' (doc number, start, end, index) in evidence order, flat; with
+        `docs_of` (an edge) and `edge_docs`, also the edge's documents, as flat.edge_docs has them.
 
-    def span_group(self, key: tuple[str, int, int]) -> Group:
+        Why: an item of a SpilledEvidence is decoded from disk each time it is read; its key is
+        needed twice (the documents cited, written first; its subject's group) and its sentence
+        once more (the span, last); an edge's documents are also the GEXF and GraphML copies'
+        (kg.export.export_from). Kept as numbers: a few MB for a whole archive."""
+        items = []
+        docs_are_str = True
+        for i, ev in enumerate(evidence):
+            d = ev["doc"]
+            if not isinstance(d, str):
+                d, docs_are_str = str(d), False
+            items.append((d, int(ev["start"]), int(ev["end"]), i))
+        items.sort()
+        if docs_of is not None and self.edge_docs is not None:
+            self.edge_docs.add(docs_of, sorted({item[0] for item in items}) if docs_are_str else None)
+        keys = array("q")
+        for d, start, end, i in items:
+            k = self._doc_ids.get(d)
+            if k is None:
+                k = self._doc_ids[d] = len(self._doc_names)
+                self._doc_names.append(d)
+                self.cited_docs.add(d)
+            keys.extend((k, start, end, i))
+        return keys
+
+    def spans_of(self, evidence: Any, keys: array) -> Iterator[Any]:
+        """The span terms of `_evidence_keys(evidence)`; each new span remembers where its sentence is."""
+        names, spans, span, doc = self._doc_names, self.spans, self.t.span, self.doc
+        for j in range(0, len(keys), 4):
+            d, start, end = names[keys[j]], keys[j + 1], keys[j + 2]
+            key = (d, start, end)
+            if key not in spans:
+                spans[key] = (evidence, keys[j + 3])
+            yield span(doc(d), start, end)
+
+    def span_group(self, key: tuple[str, int, int]) -> tuple[Any, list[tuple[Any, Any]]]:
         d, start, end = key
-        sentence = self.spans[key]
-        if not isinstance(sentence, str):
-            evidence, i = sentence
-            sentence = str(evidence[i].get("sentence", ""))
-        return _N(f"{self.doc(d).value}#char={start},{end}"), [
-            (A, ENTITY),
-            (QUOTED, self.doc(d)),
-            (SENTENCE, ox.Literal(sentence, language="zh")),
-            (START, self.integer(start)),
-            (END, self.integer(end)),
+        evidence, i = self.spans[key]
+        doc = self.doc(d)
+        return self.t.span(doc, start, end), [
+            (self.A, self.ENTITY),
+            (self.QUOTED, doc),
+            (self.SENTENCE, self.t.literal(str(evidence[i].get("sentence", "")), "zh")),
+            (self.START, self.integer(start)),
+            (self.END, self.integer(end)),
         ]
 
-    def documents(self) -> list[Group]:
+    def header(self) -> tuple[Any, list[tuple[Any, Any]]]:
+        """The export's own description: an owl:Ontology (for Protégé) and a void:Dataset."""
+        t, iris, G = self.t, self.iris, self.G
+        po = [
+            (self.A, t.iri(str(OWL.Ontology))),
+            (self.A, t.iri(str(VOID.Dataset))),
+            (self.LABEL, t.literal("kg-labour knowledge graph", "en")),
+            (self.LABEL, t.literal("劳动政策知识图谱", "zh")),
+            (t.iri(str(DCTERMS.conformsTo)), t.iri(ONTOLOGY_IRI)),
+            (t.iri(str(VOID.uriSpace)), t.literal(iris.base)),
+            (t.iri(str(VOID.vocabulary)), t.iri(str(KG))),
+        ]
+        if G.graph.get("rules_version"):
+            po.append((self.kg("rulesVersion"), t.literal(str(G.graph["rules_version"]))))
+        return t.iri(iris.base), po
+
+    def documents(self) -> list[tuple[Any, list[tuple[Any, Any]]]]:
+        t = self.t
         docs: dict[str, dict[str, Any]] = dict(self.G.graph.get("documents") or {})
         for d in self.cited_docs - set(docs):
             docs[d] = {}
+        identifier, date, page = t.iri(str(DCTERMS.identifier)), t.iri(str(DCTERMS.date)), t.iri(str(FOAF.page))
+        text_props = {key: t.iri(str(prop)) for key, prop in _DOC_TEXT.items()}
         out = []
         for d in sorted(docs, key=lambda d: (self.slug(str(d)), str(d))):
             meta = docs[d] or {}
-            po: list[tuple[ox.NamedNode, Term]] = [
-                (A, DOCUMENT),
-                (_N(str(DCTERMS.identifier)), ox.Literal(str(d))),
-            ]
-            for key, prop in _DOC_TEXT.items():
+            po = [(self.A, self.DOCUMENT), (identifier, t.literal(str(d)))]
+            for key, prop in text_props.items():
                 if meta.get(key):
-                    po.append((_N(str(prop)), _text(str(meta[key]), None)))
+                    po.append((prop, _text(t, str(meta[key]), None)))
             if meta.get("date"):
-                po.append((_N(str(DCTERMS.date)), _date(str(meta["date"]))))
+                po.append((date, _date(t, str(meta["date"]))))
             if meta.get("url"):
-                po.append((_N(str(FOAF.page)), _url(str(meta["url"]))))
+                po.append((page, _url(t, str(meta["url"]))))
             if meta.get("path"):
-                po.append((_N(KG["path"]), ox.Literal(str(meta["path"]))))
+                po.append((self.kg("path"), t.literal(str(meta["path"]))))
             if meta.get("chars") is not None:
-                po.append((_N(KG["charCount"]), self.integer(meta["chars"])))
+                po.append((self.kg("charCount"), self.integer(meta["chars"])))
             out.append((self.doc(d), po))
         return out
 
-    def groups(self) -> Iterator[Group]:
+    def groups(self) -> Iterator[tuple[Any, list[tuple[Any, Any]]]]:
         """Every group in output order, made as it is needed: only the spans wait for the end."""
-        G = self.G
-        yield _header(self.iris, G)
-        yield from ontology_groups()
+        G, t = self.G, self.t
+        yield self.header()
+        for s, po in ontology_groups():
+            yield t.from_ox(s), [(t.from_ox(p), t.from_ox(o)) for p, o in po]
         # relations: subject -> [(predicate name, object id)], both directions when symmetric
         out_edges: dict[str, set[tuple[str, str]]] = {}
         statements = []
@@ -267,45 +407,46 @@ class _Builder:
             out_edges.setdefault(s, set()).add((p, o))
             if p in SYMMETRIC_PREDICATES:
                 out_edges.setdefault(o, set()).add((p, s))
-            statements.append((str(s), p, str(o), data))
-            self.cited_docs.update(str(ev["doc"]) for ev in data.get("evidence") or ())
-        for _, a in G.nodes(data=True):  # documents come first: every one the groups below cite
+            evidence = data.get("evidence") or ()
+            weight = data.get("weight", len(evidence))
+            statements.append((str(s), p, str(o), weight, evidence, self._evidence_keys(evidence, (s, o, key))))
+        node_keys = {}
+        for n, a in G.nodes(data=True):  # documents come first: every one the groups below cite
             self.cited_docs.update(str(d) for d in a.get("docs") or ())
-            self.cited_docs.update(str(ev["doc"]) for ev in a.get("evidence") or ())
+            node_keys[n] = self._evidence_keys(a.get("evidence") or ())
         yield from self.documents()
         for n in sorted(G.nodes, key=str):
             a = G.nodes[n]
-            po: list[tuple[ox.NamedNode, Term]] = []
+            po: list[tuple[Any, Any]] = []
             if a.get("type"):
-                po.append((A, _kg(str(a["type"]))))
+                po.append((self.A, self.kg(str(a["type"]))))
             if a.get("label"):
-                po.append((LABEL, ox.Literal(str(a["label"]), language="zh")))
+                po.append((self.LABEL, t.literal(str(a["label"]), "zh")))
             if a.get("label_en"):
-                po.append((LABEL, ox.Literal(str(a["label_en"]), language="en")))
+                po.append((self.LABEL, t.literal(str(a["label_en"]), "en")))
             for alias in sorted({str(x) for x in a.get("aliases") or ()} - {str(a.get("label"))}):
-                po.append((ALT, _text(alias, "en")))
+                po.append((self.ALT, _text(t, alias, "en")))
             if a.get("mentions") is not None:
-                po.append((MENTIONS, self.integer(a["mentions"])))
+                po.append((self.MENTIONS, self.integer(a["mentions"])))
             for d in sorted({str(d) for d in a.get("docs") or ()}, key=lambda d: (self.slug(d), d)):
-                po.append((REFERENCED, self.doc(d)))
-            evidence = sorted(a.get("evidence") or (), key=_ev_key)
-            for ev in evidence:
-                po.append((FIRST, self.span(ev)))
+                po.append((self.REFERENCED, self.doc(d)))
+            first = self.FIRST
+            po.extend((first, span) for span in self.spans_of(a.get("evidence") or (), node_keys.pop(n)))
             for p, o in sorted(out_edges.pop(n, ())):
-                po.append((_kg(p), self.node(o)))
+                po.append((self.kg(p), self.node(o)))
             yield self.node(n), po
-        statements.sort(key=lambda t: t[:3])
-        for s, p, o, data in statements:
-            evidence = sorted(data.get("evidence") or (), key=_ev_key)
+        statements.sort(key=lambda st: st[:3])
+        derived = self.DERIVED
+        for s, p, o, weight, evidence, keys in statements:
             po = [
-                (A, STATEMENT),
-                (SUBJ, self.node(s)),
-                (PRED, _kg(p)),
-                (OBJ, self.node(o)),
-                (SUPPORT, self.integer(data.get("weight", len(evidence)))),
+                (self.A, self.STATEMENT),
+                (self.SUBJ, self.node(s)),
+                (self.PRED, self.kg(p)),
+                (self.OBJ, self.node(o)),
+                (self.SUPPORT, self.integer(weight)),
             ]
-            po.extend((DERIVED, self.span(ev)) for ev in evidence)
-            yield _N(self.iris.statement(s, p, o)), po
+            po.extend((derived, span) for span in self.spans_of(evidence, keys))
+            yield t.iri(self.iris.statement(s, p, o)), po
         del statements
         for key in sorted(self.spans, key=lambda k: (self.slug(k[0]), k[1], k[2])):
             yield self.span_group(key)
@@ -313,7 +454,7 @@ class _Builder:
 
 def iter_groups(G: nx.MultiDiGraph, base_iri: str | None = None) -> Iterator[Group]:
     """The export as (subject, [(predicate, object)]) groups, in output order, made one at a time."""
-    return _Builder(G, _base_or_user_error(base_iri)).groups()
+    return _Builder(G, _base_or_user_error(base_iri), _OxTerms()).groups()
 
 
 def graph_groups(G: nx.MultiDiGraph, base_iri: str | None = None) -> list[Group]:
@@ -358,19 +499,31 @@ def sort_prefix_lines(data: bytes) -> bytes:
 
 # Written together by write_many: one pass over the groups feeds all three.
 RDF_FORMATS = ("ttl", "nt", "jsonld")
-_NT_BATCH = 4096  # triples per pyoxigraph call for N-Triples
+_NT_BATCH = 8192  # about how many triples of N-Triples text are written (and parsed for Turtle) at once
 
 
-def write_many(G: nx.MultiDiGraph, paths: dict[str, str | Path], base_iri: str | None = None, **_: Any) -> None:
+def ntriples(s: TextTerm, po: list[tuple[TextTerm, TextTerm]]) -> str:
+    """A text group's N-Triples lines."""
+    subject = s[0]
+    return "".join([f"{subject} {p[0]} {o[0]} .\n" for p, o in po])
+
+
+def write_many(G: nx.MultiDiGraph, paths: dict[str, str | Path], base_iri: str | None = None,
+               edge_docs: EdgeDocs | None = None, **_: Any) -> None:
     """Write the formats of `paths` (graph.ttl, graph.nt, graph.jsonld: keys from RDF_FORMATS) in one
     pass over the groups, each made when it is needed and written to every file before the next.
 
     Why: the groups of a whole archive take several times the graph's memory, and holding them
-    for three writers was a build's peak. pyoxigraph's Turtle serialiser pulls the groups; each
-    one pulled is also written as N-Triples (by pyoxigraph, in batches: N-Triples has no header,
-    so the pieces make the whole) and as a JSON-LD line. Each file's bytes are those of writing
-    that format alone from the same groups (tested); the groups themselves were checked by hand
-    against the writers before this pass (documents cited only by evidence, slug collisions)."""
+    for three writers was a build's peak. The groups are of text terms (_TextTerms): each group's
+    N-Triples lines are written as they are (its terms already in pyoxigraph's N-Triples form) and
+    its JSON-LD line is made from the terms' JSON-LD values; for Turtle, pyoxigraph parses the
+    N-Triples text a batch at a time and its Turtle serialiser pulls the triples (making each
+    term a pyoxigraph object in Python was most of the export's time). Each file's bytes are those
+    of pyoxigraph (and _jsonld_node) writing iter_groups' terms alone (tested); the groups
+    themselves were checked by hand against the writers before this pass (documents cited only by
+    evidence, slug collisions).
+
+    edge_docs: filled with each edge's documents (for kg.export.flat's copies), read on the way."""
     unknown = set(paths) - set(RDF_FORMATS)
     if unknown:
         raise ValueError(f"not an RDF format of write_many: {', '.join(sorted(unknown))}")
@@ -381,28 +534,39 @@ def write_many(G: nx.MultiDiGraph, paths: dict[str, str | Path], base_iri: str |
                  for fmt, path in paths.items()}
         nt = files.get("nt")
         jsonld = _JsonLdWriter(files["jsonld"], prefixes) if "jsonld" in files else None
-        batch: list[ox.Triple] = []
 
-        def pulled() -> Iterator[Group]:
-            for s, po in iter_groups(G, base_iri):
-                if nt is not None:
-                    batch.extend(ox.Triple(s, p, o) for p, o in po)
-                    if len(batch) >= _NT_BATCH:
-                        nt.write(ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES))
-                        batch.clear()
+        def batches() -> Iterator[bytes]:
+            """The N-Triples text, a batch of groups at a time (also written as N-Triples and JSON-LD)."""
+            lines: list[str] = []
+            count = 0
+            for s, po in _Builder(G, iris, _TextTerms(prefixes), edge_docs).groups():
+                lines.append(ntriples(s, po))
+                count += len(po)
                 if jsonld is not None:
                     jsonld.add(s, po)
-                yield s, po
+                if count >= _NT_BATCH:
+                    yield "".join(lines).encode()
+                    lines.clear()
+                    count = 0
+            if lines:
+                yield "".join(lines).encode()
+
+        def written() -> Iterator[bytes]:
+            for data in batches():
+                if nt is not None:
+                    nt.write(data)
+                yield data
 
         if "ttl" in files:
             fh = files["ttl"]
-            ox.serialize(triples(pulled()), fh, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+            # lenient: half the parsing time, and nothing to check: every IRI was checked by
+            # pyoxigraph when its term was made, every literal escaped as pyoxigraph does
+            parsed = (t for data in written() for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES, lenient=True))
+            ox.serialize(parsed, fh, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
             _sort_prefix_lines_in_place(fh)
         else:
-            for _group in pulled():
+            for _data in written():
                 pass
-        if nt is not None and batch:
-            nt.write(ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES))
         if jsonld is not None:
             jsonld.close(G, base_iri)
 
@@ -433,17 +597,18 @@ def write_ntriples(G: nx.MultiDiGraph, path: str | Path, base_iri: str | None = 
 
 # ---------------------------------------------------------------- JSON-LD
 
-def _jsonld_node(s: Any, po: list[tuple[ox.NamedNode, Term]], shorten: Callable[[str], str | None]) -> dict[str, Any]:
+def _jsonld_node(s: Any, po: list[tuple[ox.NamedNode, OxTerm]], shorten: Callable[[str], str | None]) -> dict[str, Any]:
+    """A group of pyoxigraph terms as one compacted JSON-LD node object (the reference of _jsonld_text_node)."""
     def compact(iri: str) -> str:
         return shorten(iri) or iri
 
     node: dict[str, Any] = {"@id": f"_:{s.value}" if isinstance(s, ox.BlankNode) else compact(s.value)}
-    types = [compact(o.value) for p, o in po if p == A and isinstance(o, ox.NamedNode)]
+    types = [compact(o.value) for p, o in po if p.value == _TYPE_IRI and isinstance(o, ox.NamedNode)]
     if types:
         node["@type"] = types[0] if len(types) == 1 else types
     props: dict[str, list[Any]] = {}
     for p, o in po:
-        if p == A and isinstance(o, ox.NamedNode):
+        if p.value == _TYPE_IRI and isinstance(o, ox.NamedNode):
             continue
         if isinstance(o, ox.NamedNode):
             v: Any = {"@id": compact(o.value)}
@@ -453,11 +618,40 @@ def _jsonld_node(s: Any, po: list[tuple[ox.NamedNode, Term]], shorten: Callable[
             v = {"@value": o.value, "@language": o.language}
         elif o.datatype == _INT:
             v = int(o.value)
-        elif o.datatype.value == str(XSD.string):
+        elif o.datatype.value == _STRING_IRI:
             v = o.value
         else:
             v = {"@value": o.value, "@type": compact(o.datatype.value)}
         props.setdefault(compact(p.value), []).append(v)
+    for k, vs in props.items():
+        node[k] = vs[0] if len(vs) == 1 else vs
+    return node
+
+
+_TYPE_IRI = str(RDF.type)
+_TYPE_NT = f"<{_TYPE_IRI}>"
+
+
+def _jsonld_text_node(s: TextTerm, po: list[tuple[TextTerm, TextTerm]]) -> dict[str, Any]:
+    """_jsonld_node of a group of text terms, from their JSON-LD values."""
+    node: dict[str, Any] = {"@id": s[1]}
+    types = [o[1] for p, o in po if p[0] == _TYPE_NT and o[0][0] == "<"]
+    if types:
+        node["@type"] = types[0] if len(types) == 1 else types
+    props: dict[str, list[Any]] = {}
+    for (p, key), (o, value) in po:
+        kind = o[0]
+        if kind == "<":
+            if p == _TYPE_NT:
+                continue
+            value = {"@id": value}
+        elif kind == "_":
+            value = {"@id": value}
+        values = props.get(key)
+        if values is None:
+            props[key] = [value]
+        else:
+            values.append(value)
     for k, vs in props.items():
         node[k] = vs[0] if len(vs) == 1 else vs
     return node
@@ -474,7 +668,7 @@ def jsonld_lines(G: nx.MultiDiGraph, base_iri: str | None = None) -> Iterator[st
     groups = graph_groups(G, base_iri)
     prefixes = DataIRIs(base_iri).prefixes()
     shorten = make_compactor(prefixes)
-    merged: dict[Any, list[tuple[ox.NamedNode, Term]]] = {}
+    merged: dict[Any, list[tuple[ox.NamedNode, OxTerm]]] = {}
     for s, po in groups:  # a subject appears once in JSON-LD
         merged.setdefault(s, []).extend(po)
     context = json.dumps({"@context": dict(sorted(prefixes.items()))}, ensure_ascii=False)
@@ -492,38 +686,33 @@ def write_jsonld(G: nx.MultiDiGraph, path: str | Path, base_iri: str | None = No
 
 
 class _JsonLdWriter:
-    """jsonld_lines, a group at a time. JSON-LD gives a subject one node object, so jsonld_lines
-    merges groups by subject; the groups' subjects are distinct in practice (documents, entities,
-    statements and spans live in different namespaces), so each line is written as its group
-    comes, and if a subject does come twice the file is rewritten by jsonld_lines itself."""
-
-    MEMO = 10_000  # groups per compactor: its memo of every IRI it shortened would grow with the graph
+    """jsonld_lines, a group (of text terms) at a time. JSON-LD gives a subject one node object, so
+    jsonld_lines merges groups by subject; the groups' subjects are distinct in practice (documents,
+    entities, statements and spans live in different namespaces), so each line is written as its
+    group comes, and if a subject does come twice the file is rewritten by jsonld_lines itself."""
 
     def __init__(self, fh: Any, prefixes: dict[str, str]) -> None:
         self.fh = fh
-        self.prefixes = prefixes
         self.seen: set[int] = set()  # subjects' hashes: a collision only costs the rewrite
         self.pending = ""
         self.count = 0
         self.repeated = False
-        self.shorten = make_compactor(prefixes)
+        self.encode = json.JSONEncoder(ensure_ascii=False).encode
         context = json.dumps({"@context": dict(sorted(prefixes.items()))}, ensure_ascii=False)
         fh.write((context[:-1] + ',\n "@graph": [\n').encode())
 
-    def add(self, s: Any, po: list[tuple[ox.NamedNode, Term]]) -> None:
+    def add(self, s: TextTerm, po: list[tuple[TextTerm, TextTerm]]) -> None:
         if self.repeated:
             return
-        h = hash(s)
+        h = hash(s[0])
         if h in self.seen:
             self.repeated = True
             return
         self.seen.add(h)
-        if self.count and self.count % self.MEMO == 0:
-            self.shorten = make_compactor(self.prefixes)
         if self.count:
             self.fh.write((self.pending + ",\n").encode())
         self.count += 1
-        self.pending = "  " + _json_safe(json.dumps(_jsonld_node(s, po, self.shorten), ensure_ascii=False))
+        self.pending = "  " + _json_safe(self.encode(_jsonld_text_node(s, po)))
 
     def close(self, G: nx.MultiDiGraph, base_iri: str | None) -> None:
         if self.repeated:
