@@ -9,7 +9,7 @@ from kg.export.flat import EdgeDocs, flat_graph, flat_graphs
 
 
 class CountingEvidence(Sequence[dict[str, Any]]):
-    """An evidence list that counts the items read (as kg.graph.SpilledEvidence decodes each from disk)."""
+    """An evidence list that counts the items read (as kg.graphjson.SpilledEvidence decodes each from disk)."""
 
     reads = 0
 

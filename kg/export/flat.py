@@ -74,7 +74,7 @@ def flat_graphs(G: nx.MultiDiGraph, vizes: Sequence[bool], known_docs: EdgeDocs 
     edges' documents as the RDF writer found them.
 
     Why: an edge's documents come from its evidence, which in a build's graph is decoded from disk
-    item by item (kg.graph.SpilledEvidence): the copies for GEXF and GraphML made one after the
+    item by item (kg.graphjson.SpilledEvidence): the copies for GEXF and GraphML made one after the
     other read it twice, and that was most of their time; after the RDF pass, not at all."""
     copies = [nx.MultiDiGraph() for _ in vizes]
     for H in copies:
