@@ -20,7 +20,7 @@ from operator import itemgetter
 
 import ahocorasick
 
-from .chunks import _MAX_CACHED, _THRESHOLDS, CJK, Chunker, _jieba_tags
+from .chunks import _CLASSIFIERS, _MAX_CACHED, _THRESHOLDS, CJK, Chunker, _jieba_tags
 from .lists import ListRules
 from .rules import Rules
 from .spans import Analysis, Chunk, Span, clean_name, unique_spans
@@ -81,6 +81,8 @@ class EntityFinder(Chunker, ListRules):
         self.inherit = tuple(rules.patterns.get("inherit_suffixes") or ())
         self.de_heads = tuple(rules.patterns.get("de_heads") or ())
         self.token_aliases = dict(rules.patterns.get("token_aliases") or {})
+        # words whose unit is not just their cached kind (`Chunker._units`): token aliases, classifiers
+        self._special_words = frozenset(self.token_aliases) | _CLASSIFIERS
         self.etc_generic = tuple(rules.patterns.get("generic_categories") or ())
         self.weak_actor_suffixes = tuple(rules.patterns.get("weak_actor_suffixes") or ())
         self.shared_markers = frozenset(rules.patterns.get("shared_head_markers") or ())
