@@ -448,7 +448,10 @@ class Chunker:
         word = text[unit[0] : unit[1]]
         if word in self.index or word in self.rules.suffix_words:
             return True
-        return self.tag(word) in ("n", "nz", "ns", "nt", "l", "vn", "j", "an", "s")
+        tag = self.tags.get(word)  # (`tag` for a word in the dictionary, without the call)
+        if tag is None:
+            tag = self.tag(word)
+        return tag in ("n", "nz", "ns", "nt", "l", "vn", "j", "an", "s")
 
     def _actor_before(self, text: str, cur: list) -> bool:
         """Is the run so far an agent (全国总工会|会同…)? Then a verb after it is a real verb."""
@@ -604,7 +607,7 @@ class Chunker:
         except KeyError:
             pass
         out = name
-        if name not in self.index:
+        if name.startswith(self._strip_any) and name not in self.index:  # (most names start with none)
             for p in self.strip_prefixes:
                 if name.startswith(p) and len(name) > len(p) + 1:
                     out = name[len(p) :]
