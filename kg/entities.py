@@ -62,7 +62,8 @@ def _required_literals(pattern: str) -> tuple[str, ...]:
         return ()
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
         return ()
-    runs, run = [], []
+    runs: list[str] = []
+    run: list[str] = []
     for op, arg in parsed:
         if op is _LITERAL:
             run.append(chr(arg))
