@@ -53,51 +53,56 @@ class Chunker:
         """Tokens ((start, end) spans) with atomic spans merged: (start, end, kind, span); kind is
         word/break/verb/atom…"""
         units: list[tuple[int, int, str, Span | None]] = []
-        kind_of, kinds = self._kind, self._kinds
+        append, kinds, special = units.append, self._kinds, self._special_words
         pos = 0  # everything before pos is consumed
         ai = 0
-        i = 0
-        n_tokens, n_atomic = len(tokens), len(atomic)
-        while i < n_tokens:
-            tok_start, tok_end = tokens[i]
-            if tok_end <= pos:
-                i += 1
+        n_atomic = len(atomic)
+        next_atom = atomic[0].start if n_atomic else len(text)  # atomic[ai].start (no token ends past the text)
+        for i, (tok_start, tok_end) in enumerate(tokens):
+            if tok_end <= next_atom and tok_start >= pos:
+                # a whole token before the next atom (most tokens): a word whose kind is cached, unless
+                # it is a token alias or a classifier (its kind depends on the word before: 3|个)
+                word = text[tok_start:tok_end]
+                kind = kinds.get(word)
+                if kind is None or word in special:
+                    append(self._word_unit(text, tokens, i, tok_start, tok_end, word))
+                else:
+                    append((tok_start, tok_end, kind, None))
+                pos = tok_end
                 continue
-            start = tok_start if tok_start > pos else pos
-            while ai < n_atomic and atomic[ai].end <= start:
-                ai += 1
-            if ai < n_atomic and atomic[ai].start < tok_end:
-                sp = atomic[ai]
-                if start < sp.start:  # a token straddles the atom's start: keep its head as a word
-                    units.append((start, sp.start, self._kind(text[start : sp.start]), None))
-                units.append((sp.start, sp.end, "atom", sp))
-                pos = sp.end
-                ai += 1
-                continue  # the same token may hold more after the atom
-            word = text[start:tok_end]
-            if word in self.token_aliases and start == tok_start:
-                entry = self.index.get(self.token_aliases[word])
-                if entry is not None:
-                    units.append(
-                        (
-                            start,
-                            tok_end,
-                            "atom",
-                            Span(start, tok_end, entry.name, entry.type, "token", word, (), entry.label_en, entry.id),
-                        )
-                    )
-                    pos = tok_end
-                    i += 1
-                    continue
-            kind = kinds.get(word)  # `_kind`'s cache, read here for the common case
-            if kind is None or (i and word in _CLASSIFIERS):  # (one-character words: 3|个)
-                kind = kind_of(word, text[tokens[i - 1][0] : tokens[i - 1][1]] if i else "")
-            units.append((start, tok_end, kind, None))
-            pos = tok_end
-            i += 1
+            while tok_end > pos:  # the token is cut by atoms (or a part of it is consumed already)
+                start = tok_start if tok_start > pos else pos
+                while ai < n_atomic and atomic[ai].end <= start:
+                    ai += 1
+                if ai < n_atomic and atomic[ai].start < tok_end:
+                    sp = atomic[ai]
+                    if start < sp.start:  # a token straddles the atom's start: keep its head as a word
+                        append((start, sp.start, self._kind(text[start : sp.start]), None))
+                    append((sp.start, sp.end, "atom", sp))
+                    pos = sp.end
+                    ai += 1
+                    continue  # the same token may hold more after the atom
+                append(self._word_unit(text, tokens, i, start, tok_end, text[start:tok_end]))
+                pos = tok_end
+            next_atom = atomic[ai].start if ai < n_atomic else len(text)
         if _ORDINAL_OPEN.search(text):
             units = self._ordinals(text, units)
         return self._attach_parentheticals(text, self._thresholds(text, units))
+
+    def _word_unit(
+        self, text: str, tokens: list[tuple[int, int]], i: int, start: int, end: int, word: str
+    ) -> tuple[int, int, str, Span | None]:
+        """The unit for text[start:end] (a part of token i, or all of it): a token alias as an
+        atom (only for a whole token), else a word of its kind."""
+        if word in self.token_aliases and start == tokens[i][0]:
+            entry = self.index.get(self.token_aliases[word])
+            if entry is not None:
+                sp = Span(start, end, entry.name, entry.type, "token", word, (), entry.label_en, entry.id)
+                return (start, end, "atom", sp)
+        kind = self._kinds.get(word)
+        if kind is None or (i and word in _CLASSIFIERS):  # (one-character words: 3|个)
+            kind = self._kind(word, text[tokens[i - 1][0] : tokens[i - 1][1]] if i else "")
+        return (start, end, kind, None)
 
     def _ordinals(self, text: str, units: list[tuple[int, int, str, Span | None]]):
         """第|十七|次 → one ordinal unit: inside event names (中国工会第十七次全国代表大会).
@@ -443,7 +448,10 @@ class Chunker:
         word = text[unit[0] : unit[1]]
         if word in self.index or word in self.rules.suffix_words:
             return True
-        return self.tag(word) in ("n", "nz", "ns", "nt", "l", "vn", "j", "an", "s")
+        tag = self.tags.get(word)  # (`tag` for a word in the dictionary, without the call)
+        if tag is None:
+            tag = self.tag(word)
+        return tag in ("n", "nz", "ns", "nt", "l", "vn", "j", "an", "s")
 
     def _actor_before(self, text: str, cur: list) -> bool:
         """Is the run so far an agent (全国总工会|会同…)? Then a verb after it is a real verb."""
@@ -599,7 +607,7 @@ class Chunker:
         except KeyError:
             pass
         out = name
-        if name not in self.index:
+        if name.startswith(self._strip_any) and name not in self.index:  # (most names start with none)
             for p in self.strip_prefixes:
                 if name.startswith(p) and len(name) > len(p) + 1:
                     out = name[len(p) :]

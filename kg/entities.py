@@ -20,13 +20,20 @@ from operator import itemgetter
 
 import ahocorasick
 
-from .chunks import _MAX_CACHED, _THRESHOLDS, CJK, Chunker, _jieba_tags
+from .chunks import _CLASSIFIERS, _MAX_CACHED, _THRESHOLDS, CJK, Chunker, _jieba_tags
 from .lists import ListRules
 from .rules import Rules
 from .spans import Analysis, Chunk, Span, clean_name, unique_spans
 
+try:  # the regex parser, to read the literals of a name pattern (`_required_literals`)
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # Python 3.10
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+_LITERAL = _sre_parse.LITERAL
+
 QUOTES = '“”"「」『』‘’'
 _MAX_NAME = 40
+_NO_BOUNDS: set[int] = set()  # (`lexicon_matches` with `nested` does not look at token bounds)
 _ABOUT = re.compile(
     r"关于[^。；！？\n]{2,90}?的(重要论述|重要讲话|重要指示批示|重要指示|若干意见|指导意见|实施意见|意见|决定|通知|规定|办法)"
 )
@@ -43,6 +50,29 @@ _PROGRAM_TAILS = (
     "行动",
     "模式",
 )
+
+
+def _required_literals(pattern: str) -> tuple[str, ...]:
+    """Runs of plain characters at the top level of a regex, which every match contains (以…为主题的…
+    -> 以, 为主题的): a text without one of them need not be searched. None are given for a pattern
+    with flags that change what a character matches, or one that cannot be parsed here."""
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except Exception:  # (a pattern re itself rejects fails at its re.compile)
+        return ()
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return ()
+    runs: list[str] = []
+    run: list[str] = []
+    for op, arg in parsed:
+        if op is _LITERAL:
+            run.append(chr(arg))
+        elif run:
+            runs.append("".join(run))
+            run = []
+    if run:
+        runs.append("".join(run))
+    return tuple(runs)
 
 
 class EntityFinder(Chunker, ListRules):
@@ -70,17 +100,27 @@ class EntityFinder(Chunker, ListRules):
         self.generic_tails = tuple(rules.words("generic_tails"))
         self.not_heads = rules.words("not_heads")
         self.strip_prefixes = sorted(rules.words("strip_prefixes"), key=len, reverse=True)
+        self._strip_any = tuple(self.strip_prefixes)  # (for str.startswith)
         self.actor_trailers = rules.words("actor_trailers")
         self.person_titles = rules.words("person_titles")
         # any title as a substring (a chunk without one cannot name a person after a title)
         self._title_in = re.compile("|".join(map(re.escape, sorted(self.person_titles))) or "(?!)")
         self.self_refs = rules.words("self_references")
+        # any self-reference in a sentence (most have none): one search instead of one per word
+        self._self_ref_in = re.compile("|".join(map(re.escape, sorted(self.self_refs))) or "(?!)")
         self.verbs = rules.verbs
         self.actor_types = rules.actor_types
-        self.name_patterns = [(re.compile(p["regex"]), p["type"]) for p in rules.patterns.get("name_patterns") or []]
+        # each name pattern with the literal words any match must contain (`_required_literals`): a
+        # sentence without one of them is not searched
+        self.name_patterns = [
+            (re.compile(p["regex"]), p["type"], _required_literals(p["regex"]))
+            for p in rules.patterns.get("name_patterns") or []
+        ]
         self.inherit = tuple(rules.patterns.get("inherit_suffixes") or ())
         self.de_heads = tuple(rules.patterns.get("de_heads") or ())
         self.token_aliases = dict(rules.patterns.get("token_aliases") or {})
+        # words whose unit is not just their cached kind (`Chunker._units`): token aliases, classifiers
+        self._special_words = frozenset(self.token_aliases) | _CLASSIFIERS
         self.etc_generic = tuple(rules.patterns.get("generic_categories") or ())
         self.weak_actor_suffixes = tuple(rules.patterns.get("weak_actor_suffixes") or ())
         self.shared_markers = frozenset(rules.patterns.get("shared_head_markers") or ())
@@ -174,10 +214,12 @@ class EntityFinder(Chunker, ListRules):
             title = Span(m.start(), m.end(), name, typ, "title", m.group(), (m.group(),))
             title.issuers = self._issuers(m.group(1), m.start(1))
             spans.append(title)
-        for ref in self.self_refs:
+        for ref in self.self_refs if self._self_ref_in.search(text) else ():
             for m in re.finditer(re.escape(ref), text) if ref in text else ():
                 spans.append(Span(m.start(), m.end(), ref, "Policy", "self", ref))
-        for rx, typ in self.name_patterns:
+        for rx, typ, required in self.name_patterns:
+            if not all(w in text for w in required):
+                continue
             for m in rx.finditer(text):
                 name = clean_name(m.group("name"))
                 spans.append(Span(m.start(), m.end(), name, typ, "pattern", m.group(), (m.group(),)))
@@ -241,12 +283,14 @@ class EntityFinder(Chunker, ListRules):
     def analyse(self, text: str, offset: int, tokens: list[tuple[int, int]]) -> Analysis:
         """Cut one sentence into chunks and find their entities (offsets made absolute);
         `tokens` are the segmenter's (start, end) spans in `text`."""
-        bounds = set(chain.from_iterable(tokens))
-        lex = self.lexicon_matches(text, bounds, nested=True)
-        # (`_aligned`, inlined: this runs for every match)
-        atomic = self.atomic_spans(
-            text, [m for m in lex if (m[0] in bounds) + (m[1] in bounds) >= (2 if len(m[2]) <= 3 else 1)]
-        )
+        lex = self.lexicon_matches(text, _NO_BOUNDS, nested=True)
+        if lex:
+            bounds = set(chain.from_iterable(tokens))
+            # (`_aligned`, inlined: this runs for every match)
+            aligned = [m for m in lex if (m[0] in bounds) + (m[1] in bounds) >= (2 if len(m[2]) <= 3 else 1)]
+        else:
+            aligned = lex
+        atomic = self.atomic_spans(text, aligned)
         units = self._units(text, tokens, atomic)
         verbs: list[tuple[int, int, str]] = []
         self._softs: list[int] = []

@@ -60,6 +60,13 @@ _NOT_AGENT_BEFORE = (
 )
 
 
+_NO_CONSTRAINT: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())  # (a relation no rule names)
+
+
+# the types of a name whose inner names it targets or is part of (`RelationFinder.from_names`)
+_NAMED_AFTER = frozenset(("Program", "Organization", "Union", "StateBody"))
+
+
 @dataclass
 class Found:
     s: Span
@@ -102,7 +109,7 @@ class RelationFinder:
         self.word_entities = {w: index[n] for w, n in (rules.patterns.get("token_aliases") or {}).items() if n in index}
 
     def fits(self, s: Span, p: str, o: Span) -> bool:
-        subj_ok, obj_ok = self.constraints.get(p, (frozenset(), frozenset()))
+        subj_ok, obj_ok = self.constraints.get(p, _NO_CONSTRAINT)
         return s.type in subj_ok and o.type in obj_ok and s.name != o.name
 
     # -- one sentence ----------------------------------------------------------------
@@ -127,6 +134,9 @@ class RelationFinder:
             agents = subjects or state.carry
             verb_objects: list[Span] = []
             for vi, (vs, _ve, word) in enumerate(verbs):
+                preds = self.verbs.get(word, ())
+                if not preds:
+                    continue  # (nothing below happens for a verb without relations)
                 stop = verbs[vi + 1][0] if vi + 1 < len(verbs) else ce
                 objects = [
                     c
@@ -136,13 +146,14 @@ class RelationFinder:
                 for ch in objects:
                     obj = ch.main
                     assert obj is not None
-                    preds = self.verbs.get(word, ())
-                    if ch.quote_only and preds:
+                    if ch.quote_only:
                         obj.type = _coerce(self.constraints[preds[0]][1])
                     for p in preds:
-                        if any(self.fits(a, p, obj) for a in agents) or (
-                            not agents and obj.type in self.constraints[p][1]
-                        ):
+                        # (any agent `fits`, written out: the object's type first, then each agent)
+                        subj_ok, obj_ok = self.constraints.get(p, _NO_CONSTRAINT)
+                        if (
+                            obj.type in obj_ok and any(a.type in subj_ok and a.name != obj.name for a in agents)
+                        ) or (not agents and obj.type in self.constraints[p][1]):
                             out += [Found(a, p, obj, si) for a in agents if self.fits(a, p, obj)]
                             if p in ("issues", "launches"):
                                 verb_objects.append(obj)
@@ -266,6 +277,10 @@ class RelationFinder:
                 continue
             if sp.source == "lexicon" and sp.type not in ("Program", "Organization", "Union"):
                 continue
+            if sp.type not in _NAMED_AFTER and (
+                sp.type in self.actor_types or ("与" not in sp.surface and "同" not in sp.surface)
+            ):
+                continue  # neither a name that targets or is part of what it names, nor a joint one (`_joint`)
             a, b = sp.start, sp.end  # (a shorter span is never sp itself)
             inner = [o for o in same if a <= o.start and o.end <= b and o.end - o.start < b - a]
             if len(inner) > 1:  # two actors at least
