@@ -117,14 +117,21 @@ class Segmenter:
         """Token spans of `text` (whitespace tokens dropped), as `nlp.make_doc(text)` gives them."""
         out: list[tuple[int, int]] = []
         pos = 0
-        for i, blk in enumerate(_RE_HAN.split(text)):  # odd items are the pattern's matches
-            if not blk:
-                continue
-            if i % 2:
-                self._cut_block(blk, pos, out)
-            else:
-                out += [(pos + j, pos + j + 1) for j, ch in enumerate(blk) if not ch.isspace()]
-            pos += len(blk)
+        pieces = iter(_RE_HAN.split(text))  # other text, a block, other text, ... (blocks are never empty)
+        cut = self._cut_block
+        for other in pieces:
+            if other:
+                if len(other) == 1:  # mostly: a punctuation mark between two blocks
+                    if not other.isspace():
+                        out.append((pos, pos + 1))
+                    pos += 1
+                else:
+                    out += [(pos + j, pos + j + 1) for j, ch in enumerate(other) if not ch.isspace()]
+                    pos += len(other)
+            blk = next(pieces, "")
+            if blk:
+                cut(blk, pos, out)
+                pos += len(blk)
         return out
 
     def _cut_block(self, blk: str, pos: int, out: list[tuple[int, int]]) -> None:
