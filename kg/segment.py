@@ -95,7 +95,7 @@ class Segmenter:
     @cached_property
     def jieba(self) -> Any:
         """A jieba.Tokenizer with the rules' words added: only `nlp` needs one (made on first use)."""
-        return _extended_tokenizer(self.rules)[0]
+        return _extended_tokenizer(self.rules)
 
     @cached_property
     def nlp(self) -> Any:
@@ -555,44 +555,109 @@ def _viterbi(obs: str, states: dict, start_p: dict, trans_p: dict, emit_p: dict)
 # -- building the tables -----------------------------------------------------------------------------
 
 
-def _extended_tokenizer(rules: Rules) -> tuple[Any, dict[str, int | None], int]:
-    """A jieba.Tokenizer with the rules' words added, what those words (and their prefixes)
-    were in jieba's own dictionary (the overlay `guess_tag` sees it through) and its total before."""
+def _extended_tokenizer(rules: Rules) -> Any:
+    """A jieba.Tokenizer with the rules' words added (each at _USER_FREQ), for `Segmenter.nlp`:
+    `build_tables` adds them to its own reading of jieba's dictionary the same way (`_add_words`)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
     tok.initialize()
-    freq, base_total = tok.FREQ, tok.total
-    base: dict[str, int | None] = {}
     for word in sorted(rules.dictionary_words):
         if len(word) > 1 and " " not in word:
-            for i in range(1, len(word) + 1):
-                if word[:i] not in base:
-                    base[word[:i]] = freq.get(word[:i])
             tok.add_word(word, freq=_USER_FREQ)
-    return tok, base, base_total
+    return tok
 
 
 def build_tables(rules: Rules) -> Tables:
-    """The tables from jieba itself: its dictionary with the rules' words, posseg's tag table, the HMMs."""
-    import jieba.finalseg as finalseg
-    import jieba.posseg as posseg
+    """The tables from jieba's files: its dictionary with the rules' words, posseg's tag table, the HMMs.
 
-    tok, base, base_total = _extended_tokenizer(rules)
-    words, singles, logps, freqs = _word_automaton(tok.FREQ, log(tok.total))
+    Read without importing jieba: `jieba.Tokenizer.initialize` (its dictionary from a marshal
+    cache) and importing jieba.posseg (which reads dict.txt again for the tags) took ~1.3 s of
+    every first start-up; dict.txt read once here gives both in ~0.4 s, as jieba would
+    (tests/test_startup_snapshot.py compares them)."""
+    freq, base_total, tags = _jieba_dictionary()
+    base, total = _add_words(freq, base_total, rules)
+    words, singles, logps, freqs = _word_automaton(freq, log(total))
     return Tables(
         words=words,
         singles=singles,
         logps=logps,
         freqs=freqs,
-        total=tok.total,
+        total=total,
         base_total=base_total,
         base=base,
-        tags=_interned(posseg.dt.word_tag_tab),
-        hmm=(finalseg.start_P, finalseg.trans_P, finalseg.emit_P),
-        pos_hmm=(posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P),
+        tags=tags,
+        hmm=(_jieba_model("finalseg", "prob_start"), _jieba_model("finalseg", "prob_trans"),
+             _jieba_model("finalseg", "prob_emit")),
+        pos_hmm=(_jieba_model("posseg", "char_state_tab"), _jieba_model("posseg", "prob_start"),
+                 _jieba_model("posseg", "prob_trans"), _jieba_model("posseg", "prob_emit")),
     )
+
+
+def _jieba_folder() -> str:
+    """Where jieba is installed (found, not imported)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("jieba")
+    if spec is None or not spec.origin:
+        raise ImportError("jieba is not installed")
+    return os.path.dirname(spec.origin)
+
+
+def _jieba_dictionary() -> tuple[dict[str, int], int, dict[str, str]]:
+    """jieba's dict.txt as jieba reads it: each word's frequency (Tokenizer.gen_pfdict, less the
+    prefixes it adds with frequency 0: a prefix that is no word counts as absent everywhere
+    here), their total, and each word's tag (POSTokenizer.load_word_tag), one string per tag.
+    Lines are split at b"\n" and stripped of ASCII white space, as jieba's binary reads do;
+    a line that either would reject raises ValueError."""
+    with open(os.path.join(_jieba_folder(), "dict.txt"), "rb") as fh:
+        lines = fh.read().decode("utf-8").split("\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the last line's break
+    freq: dict[str, int] = {}
+    tags: dict[str, str] = {}
+    same: dict[str, str] = {}  # one string per tag
+    total = 0
+    for lineno, line in enumerate(lines, 1):
+        fields = line.strip(" \t\n\r\x0b\x0c").split(" ")
+        if len(fields) != 3:
+            raise ValueError(f"invalid dictionary entry in jieba's dict.txt at line {lineno}: {line}")
+        word, f, tag = fields
+        freq[word] = n = int(f)
+        total += n
+        tags[word] = same.setdefault(tag, tag)
+    return freq, total, tags
+
+
+def _add_words(freq: dict[str, int], total: int, rules: Rules) -> tuple[dict[str, int | None], int]:
+    """Add the rules' words to `freq` as `_extended_tokenizer` adds them to a jieba.Tokenizer
+    (each at _USER_FREQ, its frequency added to the total); return what each of those words and
+    their prefixes was in jieba's own dictionary (the overlay `guess_tag` sees it through: None
+    when it was no word) and the new total."""
+    base: dict[str, int | None] = {}
+    for word in sorted(rules.dictionary_words):
+        if len(word) > 1 and " " not in word:
+            for i in range(1, len(word) + 1):
+                if word[:i] not in base:
+                    base[word[:i]] = freq.get(word[:i]) or None
+            freq[word] = _USER_FREQ
+            total += _USER_FREQ
+    return base, total
+
+
+def _jieba_model(package: str, name: str) -> Any:
+    """The table P of one of jieba's model files (jieba/finalseg/prob_emit.py …), run on its own:
+    importing jieba.posseg would read dict.txt once more (~0.5 s) for a tag table already read."""
+    import importlib.util
+
+    path = os.path.join(_jieba_folder(), package, f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"kg._jieba_{package}_{name}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.P
 
 
 def _interned(tags: dict[str, str]) -> dict[str, str]:
@@ -604,6 +669,11 @@ def _interned(tags: dict[str, str]) -> dict[str, str]:
     return tags
 
 
+# Words at least this frequent rank the characters for `_word_automaton` (~10k of jieba's 350k
+# words: ranking by all of them is no better, and costs ~0.25 s more of every first start-up).
+_RANKING_FREQ = 1000
+
+
 def _word_automaton(freq: dict[str, int], logtotal: float) -> tuple[Any, dict[str, int], list[float], list[int]]:
     """An automaton of every dictionary word (frequency > 0) of two or more characters, reversed,
     the one-character words, the table of `log(freq) - logtotal` their values point into and the
@@ -611,39 +681,39 @@ def _word_automaton(freq: dict[str, int], logtotal: float) -> tuple[Any, dict[st
     per distinct frequency (a few thousand; one float per word would cost ~10 MB per process).
     Unpacking two ints is quicker in `_cut_block` than a (length, log) tuple.
 
-    The automaton looks a node's children up one by one in the order they were added, so the
-    words are added in the order of their characters' frequency in jieba's dictionary (a
-    character's total over the words holding it): the characters a text is made of most are
-    found first (on news, iterating takes ~40 % of the time it takes in dictionary order). The
-    order changes no match."""
+    The automaton looks a node's children up one by one in the order they were added, and the
+    root has thousands (one per last character of a word): one word per last character is
+    added first, in the order of the characters' frequency (their total over jieba's frequent
+    words), so the characters a text is made of most are found first. On news that makes
+    iterating ~30 % quicker than in dictionary order; sorting every word by its characters'
+    ranks is no quicker to iterate and ~0.5 s slower to build. The order changes no match."""
     import ahocorasick
 
     weight: dict[str, int] = {}
-    for word, f in freq.items():
-        if f:
-            for char in word:
-                weight[char] = weight.get(char, 0) + f
-    rank = {ord(char): i for i, char in enumerate(sorted(weight, key=weight.__getitem__, reverse=True))}
-    words = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+    first: dict[str, str] = {}  # a character -> a frequent word of 2+ characters ending with it, reversed
+    for word, f in [(word, f) for word, f in freq.items() if f >= _RANKING_FREQ]:
+        for char in word:
+            weight[char] = weight.get(char, 0) + f
+        if len(word) > 1:
+            first.setdefault(word[-1], word[::-1])
+    index = {f: i for i, f in enumerate({f: None for f in freq.values() if f})}
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+    for char in sorted(weight, key=weight.__getitem__, reverse=True):
+        if char in first:
+            word = first[char]
+            automaton.add_word(word, index[freq[word[::-1]]] << _LEN_BITS | (len(word) - 1))
     singles: dict[str, int] = {}
-    index: dict[int, int] = {}
-    logps: list[float] = []
-    freqs: list[int] = []
-    for word in sorted((w[::-1] for w, f in freq.items() if f), key=lambda r: r.translate(rank)):
-        f = freq[word[::-1]]
-        i = index.get(f)
-        if i is None:
-            i = index[f] = len(logps)
-            logps.append(log(f) - logtotal)
-            freqs.append(f)
-        if len(word) == 1:
-            singles[word] = i
+    for word, f in freq.items():
+        if not f:
             continue
-        if len(word) > _LEN_MASK + 1:
-            raise ValueError(f"dictionary word longer than {_LEN_MASK + 1} characters: {word[::-1][:20]}…")
-        words.add_word(word, i << _LEN_BITS | (len(word) - 1))
-    words.make_automaton()
-    return words, singles, logps, freqs
+        if len(word) == 1:
+            singles[word] = index[f]
+        elif len(word) > _LEN_MASK + 1:
+            raise ValueError(f"dictionary word longer than {_LEN_MASK + 1} characters: {word[:20]}…")
+        else:
+            automaton.add_word(word[::-1], index[f] << _LEN_BITS | (len(word) - 1))
+    automaton.make_automaton()
+    return automaton, singles, [log(f) - logtotal for f in index], list(index)
 
 
 # -- the snapshot ------------------------------------------------------------------------------------
