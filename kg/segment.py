@@ -247,23 +247,43 @@ def _finalseg_lengths(run: str, start_p: dict, trans_p: dict, emit_p: dict) -> t
 
 
 def _finalseg_viterbi(obs: str, start_p: dict, trans_p: dict, emit_p: dict) -> list[str]:
-    """jieba.finalseg.viterbi's best path, the same sums in the same order."""
-    v: dict[str, float] = {}
-    path: dict[str, list[str]] = {}
-    for y in "BMES":
-        v[y] = start_p[y] + emit_p[y].get(obs[0], _MIN_FLOAT)
-        path[y] = [y]
-    for t in range(1, len(obs)):
-        nv: dict[str, float] = {}
-        newpath: dict[str, list[str]] = {}
-        for y in "BMES":
-            em_p = emit_p[y].get(obs[t], _MIN_FLOAT)
-            prob, state = max([(v[y0] + trans_p[y0].get(y, _MIN_FLOAT) + em_p, y0) for y0 in _PREV_STATUS[y]])
-            nv[y] = prob
-            newpath[y] = path[state] + [y]
-        v, path = nv, newpath
-    prob, state = max((v[y], y) for y in "ES")
-    return path[state]
+    """jieba.finalseg.viterbi's best path: the same sums in the same order, its four states
+    unrolled into variables, and back-pointers instead of a copied path per state and step.
+
+    jieba scores y at step t as max over y0 in PrevStatus[y] of ((V[t-1][y0] + trans) + emit, y0):
+    between two equal scores the greater state letter wins (B: from S over E; M: from M over B;
+    E: from M over B; S: from S over E), and so at the end (S over E)."""
+    minf = _MIN_FLOAT
+    em_b, em_m, em_e, em_s = (emit_p[y].get for y in "BMES")
+    t_eb, t_sb = trans_p["E"].get("B", minf), trans_p["S"].get("B", minf)
+    t_mm, t_bm = trans_p["M"].get("M", minf), trans_p["B"].get("M", minf)
+    t_be, t_me = trans_p["B"].get("E", minf), trans_p["M"].get("E", minf)
+    t_ss, t_es = trans_p["S"].get("S", minf), trans_p["E"].get("S", minf)
+    char = obs[0]
+    vb, vm = start_p["B"] + em_b(char, minf), start_p["M"] + em_m(char, minf)
+    ve, vs = start_p["E"] + em_e(char, minf), start_p["S"] + em_s(char, minf)
+    back: list[tuple[int, int, int, int]] = []  # per step, each state's predecessor (0 B, 1 M, 2 E, 3 S)
+    for char in obs[1:]:
+        em = em_b(char, minf)
+        a, b = ve + t_eb + em, vs + t_sb + em
+        nb, pb = (a, 2) if a > b else (b, 3)
+        em = em_m(char, minf)
+        a, b = vm + t_mm + em, vb + t_bm + em
+        nm, pm = (b, 0) if b > a else (a, 1)
+        em = em_e(char, minf)
+        a, b = vb + t_be + em, vm + t_me + em
+        ne, pe = (a, 0) if a > b else (b, 1)
+        em = em_s(char, minf)
+        a, b = vs + t_ss + em, ve + t_es + em
+        ns, ps = (b, 2) if b > a else (a, 3)
+        back.append((pb, pm, pe, ps))
+        vb, vm, ve, vs = nb, nm, ne, ns
+    state = 2 if ve > vs else 3
+    path = [state]
+    for step in reversed(back):
+        state = step[state]
+        path.append(state)
+    return ["BMES"[i] for i in reversed(path)]
 
 
 # -- jieba.posseg on the base dictionary, for `guess_tag` --------------------------------------------

@@ -102,6 +102,22 @@ def test_finalseg_matches_jieba(fresh) -> None:
         assert segment._finalseg_lengths(run, *fresh.tables.hmm) == tuple(map(len, finalseg.cut(run))), run
 
 
+def test_finalseg_viterbi_matches_jieba(fresh) -> None:
+    """Random runs of common characters and of characters the HMM has no emission for (whose
+    scores tie once jieba's stand-in for log(0) swamps them): the same path as jieba's viterbi."""
+    import random
+
+    from jieba import finalseg
+
+    rnd = random.Random(5)
+    common = "".join(sorted({c for t in _sentences()[:100] for c in t if "\u4e00" <= c <= "\u9fd5"}))
+    rare = [chr(c) for c in range(0x9FA0, 0x9FD6)]
+    for _ in range(5000):
+        run = "".join(rnd.choice(common) if rnd.random() < 0.6 else rnd.choice(rare) for _ in range(rnd.randint(1, 12)))
+        expected = finalseg.viterbi(run, "BMES", finalseg.start_P, finalseg.trans_P, finalseg.emit_P)[1]
+        assert segment._finalseg_viterbi(run, *fresh.tables.hmm) == expected, run
+
+
 def test_snapshot_is_written_then_loaded(tmp_path, rules, builds) -> None:
     first = segment.startup_tables(rules, tmp_path)
     assert builds == [rules.version]
