@@ -114,29 +114,12 @@ class Segmenter:
         return nlp
 
     def tokens(self, text: str) -> list[tuple[int, int]]:
-        """Token spans of `text` (whitespace tokens dropped), as `nlp.make_doc(text)` gives them."""
-        out: list[tuple[int, int]] = []
-        pos = 0
-        pieces = iter(_RE_HAN.split(text))  # other text, a block, other text, ... (blocks are never empty)
-        cut = self._cut_block
-        for other in pieces:
-            if other:
-                if len(other) == 1:  # mostly: a punctuation mark between two blocks
-                    if not other.isspace():
-                        out.append((pos, pos + 1))
-                    pos += 1
-                else:
-                    out += [(pos + j, pos + j + 1) for j, ch in enumerate(other) if not ch.isspace()]
-                    pos += len(other)
-            blk = next(pieces, "")
-            if blk:
-                cut(blk, pos, out)
-                pos += len(blk)
-        return out
+        """Token spans of `text` (whitespace tokens dropped), as `nlp.make_doc(text)` gives them.
 
-    def _cut_block(self, blk: str, pos: int, out: list[tuple[int, int]]) -> None:
-        """Append the words of one block, at offset `pos`: jieba.Tokenizer's `__cut_DAG`
-        (accurate mode, HMM on), its get_DAG + calc done in one backward pass.
+        Outside jieba's blocks, each character that is not white space is a token. A block is cut
+        as jieba.Tokenizer's `__cut_DAG` cuts it (accurate mode, HMM on), its get_DAG + calc
+        done in one backward pass (in this method: a sentence holds ~4 blocks, and a call and
+        its set-up per block were ~10 % of the time).
 
         jieba scores each start i as max over its words i..x of (log(freq) - logtotal +
         score[x + 1], x), from the last start back. Here the words of two or more characters
@@ -152,47 +135,64 @@ class Segmenter:
         (score[0] that of the end), so a word from the start at reversed index e with
         `reach` = length - 1 ends before the start at reversed index e - reach.
         """
-        n = len(blk)
-        rblk = blk[::-1]
-        score = [0.0] * (n + 1)
-        longer: list[int] = []  # (reversed start, reach) of starts whose best word is longer than one character
-        logps, mask, bits = self._logps, _LEN_MASK, _LEN_BITS
-        one, single = self._single.get, -self._logtotal
-        cur, best, reach = -1, 0.0, 0  # cur: the reversed start whose words are being compared
-        for e, v in self._words.iter(rblk):
-            if e != cur:
-                score[cur + 1] = best
-                if reach:
-                    longer += cur, reach
-                cur += 1
-                while cur < e:  # starts no longer word begins at: their character alone
-                    best = score[cur + 1] = one(rblk[cur], single) + best
-                    cur += 1
-                best, reach = one(rblk[e], _MIN_INF) + best, 0  # jieba's DAG: the character only if it is a word
-            w = v & mask
-            val = logps[v >> bits] + score[e - w]
-            if val > best or (val == best and w > reach):
-                best, reach = val, w
-        if reach:
-            longer += cur, reach
-        # the cut, first start first: runs of single characters between the longer words go to the HMM
-        x, last = 0, n - 1
-        for e, w in zip(longer[-2::-2], longer[::-2], strict=True):
-            s = last - e
-            if s < x:  # inside the word before
-                continue
-            if s > x:
-                if s - x == 1:
-                    out.append((pos + x, pos + s))
+        out: list[tuple[int, int]] = []
+        pos = 0
+        pieces = iter(_RE_HAN.split(text))  # other text, a block, other text, ... (blocks are never empty)
+        words, logps, mask, bits = self._words.iter, self._logps, _LEN_MASK, _LEN_BITS
+        one, single, unknown = self._single.get, -self._logtotal, self._unknown
+        for other in pieces:
+            if other:
+                if len(other) == 1:  # mostly: a punctuation mark between two blocks
+                    if not other.isspace():
+                        out.append((pos, pos + 1))
+                    pos += 1
                 else:
-                    self._unknown(blk[x:s], pos + x, out)
-            x = s + w + 1
-            out.append((pos + s, pos + x))
-        if x < n:
-            if n - x == 1:
-                out.append((pos + x, pos + n))
-            else:
-                self._unknown(blk[x:], pos + x, out)
+                    out += [(pos + j, pos + j + 1) for j, ch in enumerate(other) if not ch.isspace()]
+                    pos += len(other)
+            blk = next(pieces, "")
+            if not blk:
+                break
+            n = len(blk)
+            rblk = blk[::-1]
+            score = [0.0] * (n + 1)
+            longer: list[int] = []  # (reversed start, reach) of starts whose best word is longer than one character
+            cur, best, reach = -1, 0.0, 0  # cur: the reversed start whose words are being compared
+            for e, v in words(rblk):
+                if e != cur:
+                    score[cur + 1] = best
+                    if reach:
+                        longer += cur, reach
+                    cur += 1
+                    while cur < e:  # starts no longer word begins at: their character alone
+                        best = score[cur + 1] = one(rblk[cur], single) + best
+                        cur += 1
+                    best, reach = one(rblk[e], _MIN_INF) + best, 0  # jieba's DAG: the character only if it is a word
+                w = v & mask
+                val = logps[v >> bits] + score[e - w]
+                if val > best or (val == best and w > reach):
+                    best, reach = val, w
+            if reach:
+                longer += cur, reach
+            # the cut, first start first: runs of single characters between the longer words go to the HMM
+            x, last = 0, n - 1
+            for e, w in zip(longer[-2::-2], longer[::-2], strict=True):
+                s = last - e
+                if s < x:  # inside the word before
+                    continue
+                if s > x:
+                    if s - x == 1:
+                        out.append((pos + x, pos + s))
+                    else:
+                        unknown(blk[x:s], pos + x, out)
+                x = s + w + 1
+                out.append((pos + s, pos + x))
+            if x < n:
+                if n - x == 1:
+                    out.append((pos + x, pos + n))
+                else:
+                    unknown(blk[x:], pos + x, out)
+            pos += n
+        return out
 
     def _unknown(self, run: str, pos: int, out: list[tuple[int, int]]) -> None:
         """A run of two or more single characters: jieba's HMM words (finalseg) unless the run is
@@ -699,7 +699,7 @@ def _word_automaton(freq: dict[str, int], logtotal: float) -> tuple[Any, dict[st
     the one-character words, the table of `log(freq) - logtotal` their values point into and the
     frequencies themselves: a value is (frequency's index << 8) | (length - 1), one table entry
     per distinct frequency (a few thousand; one float per word would cost ~10 MB per process).
-    Unpacking two ints is quicker in `_cut_block` than a (length, log) tuple.
+    Unpacking two ints is quicker in `tokens` than a (length, log) tuple.
 
     The automaton looks a node's children up one by one in the order they were added, and the
     root has thousands (one per last character of a word): one word per last character is
