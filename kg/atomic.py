@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import tempfile
@@ -46,9 +47,38 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
         fh.write(text)
 
 
+_TEMP_NAMES = itertools.count()  # with the pid, a temporary name no other writer uses
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    with atomic_open(path, "wb") as fh:
-        fh.write(data)
+    """`data` into `path` through a temporary file beside it, as `atomic_open` does, with four
+    system calls (open, write, close, rename; a mkdir the first time a folder is missing)
+    instead of ~10: a build writes one cache entry per document, and on generated news
+    `atomic_open` took ~1 ms of each worker's time per entry (mkstemp, mkdir, fdopen, chmod).
+    The file's mode is the one open() gives (umask applied), as `atomic_open` makes it."""
+    path = os.fspath(path)
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}-{next(_TEMP_NAMES)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(tmp, flags, 0o666)
+    except FileNotFoundError:
+        os.makedirs(folder or ".", exist_ok=True)
+        fd = os.open(tmp, flags, 0o666)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 # --------------------------------------------------------------------------- what a rebuild keeps

@@ -102,6 +102,22 @@ def test_finalseg_matches_jieba(fresh) -> None:
         assert segment._finalseg_lengths(run, *fresh.tables.hmm) == tuple(map(len, finalseg.cut(run))), run
 
 
+def test_finalseg_viterbi_matches_jieba(fresh) -> None:
+    """Random runs of common characters and of characters the HMM has no emission for (whose
+    scores tie once jieba's stand-in for log(0) swamps them): the same path as jieba's viterbi."""
+    import random
+
+    from jieba import finalseg
+
+    rnd = random.Random(5)
+    common = "".join(sorted({c for t in _sentences()[:100] for c in t if "\u4e00" <= c <= "\u9fd5"}))
+    rare = [chr(c) for c in range(0x9FA0, 0x9FD6)]
+    for _ in range(5000):
+        run = "".join(rnd.choice(common) if rnd.random() < 0.6 else rnd.choice(rare) for _ in range(rnd.randint(1, 12)))
+        expected = finalseg.viterbi(run, "BMES", finalseg.start_P, finalseg.trans_P, finalseg.emit_P)[1]
+        assert segment._finalseg_viterbi(run, *fresh.tables.hmm) == expected, run
+
+
 def test_snapshot_is_written_then_loaded(tmp_path, rules, builds) -> None:
     first = segment.startup_tables(rules, tmp_path)
     assert builds == [rules.version]
@@ -188,3 +204,30 @@ def test_workers_write_then_load_the_snapshot(tmp_path, rules) -> None:
         stamps.append((st.st_ino, st.st_mtime_ns))
     assert stamps[0] == stamps[1]
     assert load_snapshot(path, snapshot_key(rules)) is not None
+
+
+def test_tables_are_jiebas(rules, fresh) -> None:
+    """`build_tables` reads jieba's files itself: its dictionary, total, overlay, tag table and
+    HMMs are exactly those of a jieba.Tokenizer with the rules' words added and of jieba.posseg."""
+    import jieba
+    import jieba.finalseg as finalseg
+    import jieba.posseg as posseg
+
+    t = fresh.tables
+    plain = jieba.Tokenizer()
+    plain.initialize()
+    extended = segment._extended_tokenizer(rules)
+    expected = {w: f for w, f in extended.FREQ.items() if f}
+    got = {w: t.freqs[i] for w, i in t.singles.items()}
+    for reversed_word, value in t.words.items():
+        assert (value & segment._LEN_MASK) + 1 == len(reversed_word)
+        got[reversed_word[::-1]] = t.freqs[value >> segment._LEN_BITS]
+    assert got == expected
+    assert t.logps == [segment.log(f) - segment.log(extended.total) for f in t.freqs]
+    assert (t.total, t.base_total) == (extended.total, plain.total)
+    prefixes = {w[:i] for w in rules.dictionary_words if len(w) > 1 and " " not in w for i in range(1, len(w) + 1)}
+    assert t.base == {p: plain.FREQ.get(p) or None for p in prefixes}
+    assert t.tags == posseg.dt.word_tag_tab
+    assert t.hmm == (finalseg.start_P, finalseg.trans_P, finalseg.emit_P)
+    assert t.pos_hmm == (posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P)
+
