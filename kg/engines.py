@@ -48,7 +48,7 @@ class RulesSpec:
     # Set only for Dask: the rule files' bytes and the code fingerprint, for workers on other machines.
     files: tuple[tuple[str, bytes], ...] = ()
     code: str = ""
-    # The build's cache folder for these rules: the extractor keeps its start-up snapshot there.
+    # Where the extractor keeps its start-up snapshot (kg.cache.snapshot_folder; none: no snapshot).
     cache_dir: str = ""
 
     @classmethod
@@ -204,7 +204,7 @@ class LocalEngine:
     writes_cache = True
 
     def __init__(self, rules: Rules, jobs: int, cache_dir: str | os.PathLike[str] | None = None) -> None:
-        """cache_dir: the build's cache folder for these rules (the extractor's start-up snapshot)."""
+        """cache_dir: where the extractor keeps its start-up snapshot (kg.cache.snapshot_folder)."""
         self.rules = rules
         self.jobs = max(1, jobs)
         self.slots = 2 * self.jobs
@@ -328,8 +328,8 @@ class DaskEngine:
 
 def make_engine(kind: str, rules: Rules, jobs: int | None, scheduler: str | None,
                 cache_dir: str | os.PathLike[str] | None = None) -> Engine:
-    """cache_dir: the build's cache folder for these rules, where local workers keep the extractor's
-    start-up snapshot (Dask workers may be on other machines: they build their own)."""
+    """cache_dir: where local workers keep the extractor's start-up snapshot (kg.cache.snapshot_folder;
+    Dask workers may be on other machines: they build their own)."""
     jobs = jobs or os.cpu_count() or 1
     if kind == "local":
         if scheduler:
