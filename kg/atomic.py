@@ -35,11 +35,16 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
         os.chmod(tmp, _MODE)
         os.replace(tmp, target)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _discard(tmp)
         raise
+
+
+def _discard(tmp: str) -> None:
+    """Delete a temporary file whose write failed (it may not have been made)."""
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
@@ -74,10 +79,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             os.close(fd)
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _discard(tmp)
         raise
 
 

@@ -15,6 +15,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
+def corpus_sentences() -> list[str]:
+    """The text of every sentence of corpus/*.txt (for tests comparing two ways to analyse text)."""
+    from kg.sentences import split_sentences
+
+    out = []
+    for path in sorted((ROOT / "corpus").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        out += [text[s.start : s.end] for s in split_sentences(text)]
+    return out
+
+
 @pytest.fixture(autouse=True, scope="session")
 def user_cache(tmp_path_factory):
     """Builds made by the tests keep the segmenter's snapshot (kg.cache.snapshot_folder) in a folder

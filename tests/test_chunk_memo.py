@@ -8,19 +8,17 @@ against the plain computation on the bundled corpus and on sentences made to hit
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from conftest import corpus_sentences
 
 import kg.chunks
 from kg.chunks import _NUMERAL, _ORDINAL, _ORDINAL_FULL
 from kg.entities import EntityFinder
 from kg.rules import load_rules
 from kg.segment import get_segmenter
-from kg.sentences import split_sentences
 from kg.spans import Analysis, Span
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 EXTRA = [
     "中央军委主席习近平出席会议，高级技师洪家光、王建国、李明参加。",
     "全国总工会和中华全国总工会、全国总工会与人力资源社会保障部联合印发通知。",
@@ -32,11 +30,7 @@ EXTRA = [
 
 
 def _sentences() -> list[str]:
-    out = []
-    for path in sorted(CORPUS.glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        out += [text[s.start : s.end] for s in split_sentences(text)]
-    return out + EXTRA
+    return corpus_sentences() + EXTRA
 
 
 def _shape(an: Analysis) -> list:

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
 
 import pytest
+from conftest import corpus_sentences
 
 from kg.chunks import _CLASSIFIERS
 from kg.entities import EntityFinder, _required_literals
 from kg.rules import load_rules
 from kg.segment import get_segmenter
-from kg.sentences import split_sentences
 from kg.spans import Span
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 EXTRA = [
     "以劳动创造幸福为主题的宣传教育活动在全国展开，本法自公布之日起施行。",
     "以“工匠精神”为主题的主题宣传教育，以及本条例、本办法所称职工。",
@@ -32,11 +30,7 @@ EXTRA = [
 
 
 def _sentences() -> list[str]:
-    out = []
-    for path in sorted(CORPUS.glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        out += [text[s.start : s.end] for s in split_sentences(text)]
-    return out + EXTRA
+    return corpus_sentences() + EXTRA
 
 
 @pytest.fixture(scope="module")
