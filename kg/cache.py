@@ -99,6 +99,13 @@ def content_key(doc: Document, gen: str) -> str:
     return h.hexdigest()
 
 
+def _tag(folder: Path) -> None:
+    """Tag a cache folder: backup tools skip folders tagged like this."""
+    tag = folder / "CACHEDIR.TAG"
+    if not tag.exists():
+        atomic_write_bytes(tag, _TAG.encode())
+
+
 class CacheError(Exception):
     """The cache folder cannot be created or written: a message for the user."""
 
@@ -112,9 +119,7 @@ class DocCache:
         self.dir = self.root / self.generation
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            tag = self.root / "CACHEDIR.TAG"  # backup tools skip folders tagged like this
-            if not tag.exists():
-                atomic_write_bytes(tag, _TAG.encode())
+            _tag(self.root)
         except OSError as exc:
             raise CacheError(f"cannot use the cache folder {self.root}: {exc.strerror or exc}; "
                              "pass --cache-dir DIR or --no-cache") from exc
@@ -182,9 +187,7 @@ def snapshot_folder(fallback: str | os.PathLike[str]) -> Path:
     folder = Path(home) / "segmenter"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tag = folder.parent / "CACHEDIR.TAG"
-        if not tag.exists():
-            atomic_write_bytes(tag, _TAG.encode())
+        _tag(folder.parent)
     except OSError:
         return Path(fallback)
     return folder

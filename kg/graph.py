@@ -85,15 +85,29 @@ class _Node:
         self.mentions = 0
 
     def tally(self, ent: EntityInfo, sign: int) -> None:
-        """Count one document's mentions in (sign 1) or out (sign -1)."""
-        self.types = _count(self.types, ent.type, sign * max(ent.mentions, 1)) or {}
-        for alias in ent.aliases:
-            self.aliases = _count(self.aliases, alias, sign)
+        """Count one document's mentions in (sign 1) or out (sign -1). Runs once per entity of
+        every document merged (~680k times on 55 MB): types and aliases are counted without a
+        _count call each."""
+        types, m = self.types, ent.mentions
+        left = types.get(ent.type, 0) + sign * (m if m > 1 else 1)
+        if left > 0:
+            types[ent.type] = left
+        else:
+            types.pop(ent.type, None)
+        if ent.aliases:
+            counts = self.aliases if self.aliases is not None else {}
+            for alias in ent.aliases:
+                left = counts.get(alias, 0) + sign
+                if left > 0:
+                    counts[alias] = left
+                else:
+                    counts.pop(alias, None)
+            self.aliases = counts or None
         if ent.label_en:
             self.label_en = _count(self.label_en, ent.label_en, sign)
         if ent.lexicon_id:
             self.lexicon_id = _count(self.lexicon_id, ent.lexicon_id, sign)
-        self.mentions += sign * ent.mentions
+        self.mentions += sign * m
 
 
 class _Doc:
@@ -234,51 +248,24 @@ class GraphBuilder:
                 cited[start] = (end, texts[sentence])
             return start
 
-        # What _Node.tally(ent, 1) does, written out: this loop runs once per entity of every
-        # document (~680k times on 55 MB), in the process the workers need the other core of.
-        nodes, unnamed = self._nodes, self._unnamed
+        nodes = self._nodes
         names, firsts, first_sentences = [], array("Q"), array("Q")
         for name, ent in result.entities.items():
             node = nodes.get(name)
             if node is None:
                 node = nodes[name] = _Node(name)
-                unnamed.append(name)
-            m = ent.mentions
-            types = node.types
-            types[ent.type] = types.get(ent.type, 0) + (m if m > 1 else 1)
-            if ent.aliases:
-                counts = node.aliases if node.aliases is not None else {}
-                for alias in ent.aliases:
-                    counts[alias] = counts.get(alias, 0) + 1
-                node.aliases = counts or None
-            if ent.label_en:
-                node.label_en = _count(node.label_en, ent.label_en, 1)
-            if ent.lexicon_id:
-                node.lexicon_id = _count(node.lexicon_id, ent.lexicon_id, 1)
-            node.mentions += m
+                self._unnamed.append(name)
+            node.tally(ent, 1)
             sent, start, end = ent.first
             names.append(node.name)
-            firsts.append((start << _BITS) | end)
-            if 0 <= sent < n_sentences:
-                at = spans[sent][0]
-                if at not in cited:
-                    cited[at] = (spans[sent][1], texts[sent])
-                first_sentences.append(at)
-            else:
-                first_sentences.append(cite(sent))
+            firsts.append(_pack(start, end))
+            first_sentences.append(cite(sent))
         found = set()
         for rel in result.relations:  # a symmetric relation's two ends in name order: one edge
             s, p, o = rel.s, rel.p, rel.o
             if p in SYMMETRIC_PREDICATES and o < s:
                 s, o = o, s
-            sent = rel.sentence
-            if 0 <= sent < n_sentences:
-                at = spans[sent][0]
-                if at not in cited:
-                    cited[at] = (spans[sent][1], texts[sent])
-            else:
-                at = cite(sent)
-            found.add(((s, p, o), at))
+            found.add(((s, p, o), cite(rel.sentence)))
         support = sorted(found)
         edges = []
         for key, _ in support:
